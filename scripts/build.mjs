@@ -1,0 +1,20 @@
+// Bundles the CLI (start-up: one file to load; openid-client stays a lazy chunk).
+import { readFile } from 'node:fs/promises';
+import { build } from 'esbuild';
+
+const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+await build({
+  entryPoints: ['src/cli.ts'],
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  legalComments: 'none',
+  define: { CODEX_WRAP_VERSION: JSON.stringify(pkg.version) },
+  // CommonJS dependencies (dotenv, commander) call require() for Node built-ins.
+  banner: { js: "import { createRequire as __cwCreateRequire } from 'node:module'; const require = __cwCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});

@@ -1,0 +1,99 @@
+/**
+ * The wrapper's own flags. They come first; from the first word codex-wrap does not know (or after
+ * `--`) everything goes to Codex verbatim, so `alias codex=codex-wrap` never changes a Codex command.
+ * No flag takes a secret: argv is visible to every user of the machine.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, WrapError } from './errors.js';
+import type { Key } from './settings.js';
+
+export interface Parsed {
+  /** Values from flags, keyed like the environment. */
+  flags: Partial<Record<Key, string>>;
+  envFile?: string;
+  trustProjectEnv: boolean;
+  verbose: boolean;
+  debug: boolean;
+  help: boolean;
+  version: boolean;
+  codexArgs: string[];
+}
+
+const VALUE_FLAGS: ReadonlyArray<[flag: string, key: Key, what: string]> = [
+  ['--llm-base-url <url>', 'LLM_API_BASE_URL', 'gateway base URL (LLM_API_BASE_URL)'],
+  ['--llm-model <name>', 'LLM_MODEL_NAME', 'model name (LLM_MODEL_NAME)'],
+  ['--max-tokens <n>', 'MAX_TOKENS', 'max_output_tokens added to requests, 0 = off (MAX_TOKENS)'],
+  ['--refresh-interval <seconds>', 'TOKEN_REFRESH_INTERVAL', 'token refresh interval (TOKEN_REFRESH_INTERVAL)'],
+  ['--oauth-endpoint <url>', 'OAUTH_ENDPOINT', "IdP's token endpoint (OAUTH_ENDPOINT)"],
+  ['--oauth-client-id <id>', 'OAUTH_CLIENT_ID', 'client id (OAUTH_CLIENT_ID); the secret only from env or .env'],
+  ['--oauth-scope <scope>', 'OAUTH_SCOPE', 'scope to request (OAUTH_SCOPE)'],
+  ['--oauth-audience <aud>', 'OAUTH_AUDIENCE', 'audience to request (OAUTH_AUDIENCE)'],
+  ['--oauth-auth-method <method>', 'OAUTH_AUTH_METHOD', 'client_secret_basic | client_secret_post'],
+  ['--codex-home <dir>', 'CODEX_HOME', "Codex's home (CODEX_HOME, default ~/.codex)"],
+  ['--codex-bin <path>', 'CODEX_BIN', 'the real codex executable (CODEX_BIN, default: PATH)'],
+];
+
+function attributeOf(flag: string): string {
+  const name = flag.split(' ')[0].replace(/^--/, '');
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function buildProgram(): Command {
+  const program = new Command('codex-wrap')
+    .usage('[wrapper options] [codex args...]')
+    .description(
+      'Runs the OpenAI Codex CLI against an OAuth2-protected LLM gateway, keeping its token fresh.\n' +
+        'Everything from the first argument codex-wrap does not know is passed to codex unchanged;\n' +
+        "`codex-wrap -- --help` shows Codex's own help.",
+    )
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .passThroughOptions()
+    .argument('[codex-args...]')
+    .option('--version', "print codex-wrap's version")
+    .option('--env-file <file>', 'read settings from this file (above .env in the current directory)')
+    .option('--mock', 'MOCK_MODE=true: no IdP; with no gateway, a built-in mock model answers')
+    .option('--proxy', 'PROXY_MODE=true (default): refreshed tokens reach Codex through a loopback proxy')
+    .option('--no-proxy', "PROXY_MODE=false: put the token in Codex's environment (it is not refreshed there)")
+    .option('--trust-project-env', "let this directory's .env choose OAUTH_ENDPOINT / LLM_API_BASE_URL")
+    .option('--verbose', 'log each step with its timing on stderr (secrets redacted)')
+    .option('--debug', 'like --verbose, and print stack traces of errors')
+    .addOption(new Option('-h, --help', 'show this help'));
+  for (const [flag, , what] of VALUE_FLAGS) program.option(flag, what);
+  program.exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  return program;
+}
+
+/** Parses argv (without node and script). Throws commander's error for malformed wrapper flags. */
+export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Parsed {
+  const program = buildProgram();
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    throw new WrapError(err.message.replace(/^error: /, ''), {
+      hint: 'see codex-wrap --help',
+      exitCode: ExitCode.usage,
+    });
+  }
+  const o = program.opts();
+  const flags: Partial<Record<Key, string>> = {};
+  for (const [flag, key] of VALUE_FLAGS) {
+    const v = o[attributeOf(flag)];
+    if (typeof v === 'string') flags[key] = v;
+  }
+  if (o.mock) flags.MOCK_MODE = 'true';
+  if (o.proxy !== undefined) flags.PROXY_MODE = String(o.proxy);
+  const debugEnv = (env.DEBUG ?? '').split(',').some((d) => d.trim() === 'codex-wrap' || d.trim() === '*');
+  return {
+    flags,
+    envFile: o.envFile,
+    trustProjectEnv: Boolean(o.trustProjectEnv) || ['1', 'true', 'yes'].includes((env.CODEX_WRAP_TRUST_PROJECT_ENV ?? '').toLowerCase()),
+    verbose: Boolean(o.verbose || o.debug) || debugEnv,
+    debug: Boolean(o.debug),
+    help: Boolean(o.help),
+    version: Boolean(o.version),
+    codexArgs: [...program.args],
+  };
+}

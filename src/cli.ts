@@ -1,0 +1,34 @@
+/** The process boundary: the only module that reads argv and env, handles signals and exits. */
+import { homedir } from 'node:os';
+import { main } from './main.js';
+
+declare const CODEX_WRAP_VERSION: string;
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+const code = await main({
+  argv: process.argv.slice(2),
+  env: process.env,
+  cwd: process.cwd(),
+  home: process.env.HOME || homedir(),
+  version: typeof CODEX_WRAP_VERSION === 'string' ? CODEX_WRAP_VERSION : 'dev',
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  clock: {
+    now: Date.now,
+    setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  },
+  onSignal: (handler) => {
+    for (const s of SIGNALS) process.on(s, handler);
+    return () => {
+      for (const s of SIGNALS) process.off(s, handler);
+    };
+  },
+  fromTerminal: Boolean(process.stdin.isTTY),
+  self: [process.argv[1]],
+});
+
+process.exitCode = code;
+// Everything is closed by now; should anything still hold the loop, do not outlive Codex for it.
+setTimeout(() => process.exit(code), 500).unref();

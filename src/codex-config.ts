@@ -1,0 +1,168 @@
+/**
+ * Codex's config.toml: set our provider and model, keep every other byte of the user's file.
+ * Codex rewrites this file itself (project trust, [tui], notices), so it is patched, never
+ * regenerated from a template (CODEX-FACTS.md).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { patch } from '@decimalturn/toml-patch';
+import { parse, stringify, TomlError } from 'smol-toml';
+import { ExitCode, WrapError } from './errors.js';
+
+export const PROVIDER_ID = 'codex-wrap';
+export const KEY_ENV = 'CUSTOM_LLM_API_KEY';
+
+export interface Provider {
+  name: string;
+  base_url: string;
+  env_key: string;
+  env_key_instructions: string;
+  wire_api: 'responses';
+}
+
+/** The provider table of CODEX-FACTS.md. No max-tokens key: Codex 0.171 has none. */
+export function providerTable(baseUrl: string): Provider {
+  return {
+    name: 'Enterprise LLM (codex-wrap)',
+    base_url: baseUrl,
+    env_key: KEY_ENV,
+    env_key_instructions: 'Start Codex through codex-wrap.',
+    wire_api: 'responses',
+  };
+}
+
+type Doc = Record<string, unknown>;
+
+function isDeepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function wanted(doc: Doc, model: string, provider: Provider): Doc {
+  const providers = { ...((doc.model_providers as Doc | undefined) ?? {}) };
+  const ours = { ...((providers[PROVIDER_ID] as Doc | undefined) ?? {}), ...provider };
+  return { ...doc, model, model_provider: PROVIDER_ID, model_providers: { ...providers, [PROVIDER_ID]: ours } };
+}
+
+export function parseToml(source: string, path: string): Doc {
+  try {
+    return parse(source) as Doc;
+  } catch (err) {
+    const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
+    throw new WrapError(`${path} is not valid TOML${where}; it was left untouched`, {
+      hint: 'fix or move that file, then run codex-wrap again',
+      exitCode: ExitCode.codexConfig,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * The new text of config.toml, or the same string when nothing changes. Pure.
+ * Our table is appended as a real `[model_providers.codex-wrap]` section when missing (the patch
+ * library would otherwise write it as an inline table), then patched like every other key.
+ * Keys the user added to our table (e.g. request_max_retries) are kept.
+ */
+export function renderCodexConfig(source: string, model: string, provider: Provider, path = 'config.toml'): string {
+  const doc = parseToml(source, path);
+  const target = wanted(doc, model, provider);
+  if (isDeepEqual(doc, target)) return source;
+
+  const providers = doc.model_providers as Doc | undefined;
+  const hasTable = providers !== undefined && typeof providers === 'object' && PROVIDER_ID in providers;
+  const candidates: string[] = [];
+  if (!hasTable && (providers === undefined || isPlainTableSafe(source))) {
+    const sep = source === '' || source.endsWith('\n\n') ? '' : source.endsWith('\n') ? '\n' : '\n\n';
+    candidates.push(`${source + sep + stringify({ model_providers: { [PROVIDER_ID]: provider } })}\n`);
+  } else {
+    candidates.push(source);
+  }
+  candidates.push(source);
+  for (const base of candidates) {
+    let out: string;
+    try {
+      out = patch(base, target);
+    } catch {
+      continue;
+    }
+    try {
+      if (isDeepEqual(parse(out), target)) return out;
+    } catch {
+      // The patched text did not parse: try the next way.
+    }
+  }
+  throw new WrapError(`cannot update ${path} without changing the user's settings; it was left untouched`, {
+    hint: `add a [model_providers.${PROVIDER_ID}] table to it by hand (see the README), or report this`,
+    exitCode: ExitCode.codexConfig,
+  });
+}
+
+/** model_providers defined inline (`model_providers = {...}`) cannot take a new [section]. */
+function isPlainTableSafe(source: string): boolean {
+  return !/^\s*model_providers\s*=/m.test(source);
+}
+
+export type WriteOutcome = 'created' | 'updated' | 'unchanged';
+
+/** Creates CODEX_HOME (0700) if missing; Codex refuses to start without it. */
+export async function ensureCodexHome(codexHome: string): Promise<void> {
+  try {
+    await mkdir(codexHome, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new WrapError(`cannot create CODEX_HOME ${codexHome}: ${(err as Error).message}`, {
+      hint: 'set CODEX_HOME to a directory you can write',
+      exitCode: ExitCode.codexConfig,
+      cause: err,
+    });
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Writes config.toml atomically (temp file in the same directory, fsync, rename): a crash leaves
+ * the old file or the new one, never half of one. A symlinked config.toml (dotfile managers) is
+ * written through to its target.
+ */
+export async function writeCodexConfig(codexHome: string, model: string, provider: Provider): Promise<WriteOutcome> {
+  await ensureCodexHome(codexHome);
+  const link = join(codexHome, 'config.toml');
+  try {
+    const path = await realpath(link).catch(() => link);
+    const before = await readIfExists(path);
+    const after = renderCodexConfig(before ?? '', model, provider, path);
+    if (before !== undefined && after === before) return 'unchanged';
+    const mode = before === undefined ? 0o600 : (await stat(path)).mode & 0o777;
+    const tmp = join(dirname(path), `.config.toml.codex-wrap-${randomBytes(6).toString('hex')}`);
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(after, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await chmod(tmp, mode);
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+    return before === undefined ? 'created' : 'updated';
+  } catch (err) {
+    if (err instanceof WrapError) throw err;
+    throw new WrapError(`cannot write ${link}: ${(err as Error).message}`, {
+      hint: 'check the permissions of CODEX_HOME and config.toml',
+      exitCode: ExitCode.codexConfig,
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Exit codes codex-wrap uses before Codex runs (README, "Exit codes"). Once Codex runs, its own code
+ * is passed through, and a Codex killed by signal n gives 128+n.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** Bad flags or settings: nothing was started. */
+  usage: 2,
+  /** CODEX_HOME or config.toml cannot be read, parsed or written. */
+  codexConfig: 3,
+  /** The IdP answered and refused (invalid_client, invalid_scope, ...). */
+  auth: 4,
+  /** The IdP could not be reached or gave no usable answer. */
+  idpUnavailable: 5,
+  /** codex-wrap was started inside another codex-wrap session. */
+  nested: 6,
+  /** A bug in codex-wrap. */
+  internal: 70,
+  /** The real codex executable was not found. */
+  codexNotFound: 127,
+} as const;
+
+/** An error the user can act on: what is wrong, what to do next, and the exit code. */
+export class WrapError extends Error {
+  readonly hint: string;
+  readonly exitCode: number;
+  /** Extra lines, e.g. every settings problem found in one pass. */
+  readonly details: readonly string[];
+
+  constructor(message: string, opts: { hint?: string; exitCode: number; cause?: unknown; details?: readonly string[] }) {
+    super(message, { cause: opts.cause });
+    this.name = 'WrapError';
+    this.hint = opts.hint ?? '';
+    this.exitCode = opts.exitCode;
+    this.details = opts.details ?? [];
+  }
+}
+
+export const REPORT_URL = 'https://github.com/codex-wrap/codex-wrap/issues';
+
+/** What to print for a failure, and the exit code. Pure; the caller redacts and writes. */
+export function describeFailure(err: unknown, debug: boolean): { text: string; exitCode: number } {
+  const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  if (err instanceof WrapError) {
+    const head = `codex-wrap: ${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
+    const lines = [head, ...err.details.map((d) => `  - ${d}`)];
+    return { text: lines.join('\n') + stack, exitCode: err.exitCode };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    text:
+      `codex-wrap: internal error: ${message} — this is a bug; please report it at ${REPORT_URL}` +
+      (debug ? stack : ' (run with --debug for details)'),
+    exitCode: ExitCode.internal,
+  };
+}

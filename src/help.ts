@@ -1,0 +1,21 @@
+/** The text of `codex-wrap --help`. */
+import { buildProgram } from './args.js';
+
+export function helpText(): string {
+  return `${buildProgram().helpInformation()}
+Settings (flags > environment > --env-file > ./.env > ~/.config/codex-wrap/.env > defaults):
+  LLM_API_BASE_URL, LLM_MODEL_NAME (gpt-4-internal), MAX_TOKENS (4096), TOKEN_REFRESH_INTERVAL (900),
+  OAUTH_ENDPOINT, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_SCOPE, OAUTH_AUDIENCE,
+  OAUTH_AUTH_METHOD (client_secret_basic), MOCK_MODE (false), PROXY_MODE (true), CODEX_HOME, CODEX_BIN
+
+Examples:
+  codex-wrap exec "explain this repo"        one non-interactive turn
+  codex-wrap                                  the interactive TUI
+  MOCK_MODE=true codex-wrap exec "hello"      no IdP, no gateway: the built-in mock model answers
+  alias codex=codex-wrap                      every codex command line keeps its meaning
+
+Exit codes: Codex's own once it runs (128+n if killed by signal n); before that
+  2 bad flags or settings, 3 CODEX_HOME/config.toml, 4 IdP refused, 5 IdP unreachable,
+  6 nested session, 70 internal error, 127 codex not found.
+`;
+}

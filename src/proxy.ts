@@ -1,0 +1,284 @@
+/**
+ * The loopback auth proxy: Codex holds only a per-session key; every request it makes is sent on to
+ * the gateway with the current IdP token, so refreshed tokens reach a running Codex.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { lastUserText, mockAnswerText, mockResponseEvents } from './mock-model.js';
+import type { Refresher } from './refresh.js';
+
+export const BASE_PATH = '/v1';
+const MAX_BUFFERED_BODY = 32 * 1024 * 1024;
+
+export interface ProxyStats {
+  requests: number;
+  rejected: number;
+  retries: number;
+  upstreamErrors: number;
+}
+
+export interface AuthProxy {
+  /** What Codex uses as its provider's base_url. */
+  baseUrl: string;
+  stats: ProxyStats;
+  close(): Promise<void>;
+}
+
+export function newSessionKey(): string {
+  return `cwk_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Constant-time check of an Authorization header against the session key. Pure. */
+export function isAuthorized(header: string | undefined, key: string): boolean {
+  const given = createHash('sha256')
+    .update(header ?? '')
+    .digest();
+  const want = createHash('sha256').update(`Bearer ${key}`).digest();
+  return timingSafeEqual(given, want);
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+/** Headers minus hop-by-hop ones (RFC 9110 §7.6.1, including those named in Connection) and `drop`. Pure. */
+export function forwardHeaders(headers: http.IncomingHttpHeaders, drop: readonly string[] = []): http.OutgoingHttpHeaders {
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || named.includes(k) || drop.includes(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Adds `max_output_tokens` to a Responses request that has none (Codex has no setting for it).
+ * Returns the body unchanged when it is not a JSON object or already sets it. Pure.
+ */
+export function withMaxTokens(body: Buffer, maxTokens: number): Buffer {
+  if (maxTokens <= 0) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return body;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || 'max_output_tokens' in parsed) return body;
+  return Buffer.from(JSON.stringify({ ...parsed, max_output_tokens: maxTokens }));
+}
+
+/** The upstream URL for a proxied path: the gateway base plus what follows /v1. Pure. */
+export function upstreamUrl(base: URL, path: string): URL {
+  const rest = path.slice(BASE_PATH.length);
+  const [pathname, query] = splitOnce(rest, '?');
+  const url = new URL(base.href);
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}${pathname}`;
+  if (query !== undefined) url.search = `?${query}`;
+  else url.search = base.search;
+  return url;
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** An error body in the OpenAI shape, which Codex shows to the user. */
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function readAll(stream: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        stream.destroy();
+        reject(new Error(`request body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+export async function startProxy(o: {
+  /** The gateway; absent in MOCK_MODE without one, when the mock model answers. */
+  upstream?: URL;
+  sessionKey: string;
+  tokens: Pick<Refresher, 'token' | 'forceRefresh'>;
+  maxTokens: number;
+  log?: (message: string) => void;
+}): Promise<AuthProxy> {
+  const stats: ProxyStats = { requests: 0, rejected: 0, retries: 0, upstreamErrors: 0 };
+  const agent = o.upstream?.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  const log = o.log ?? (() => {});
+  let mockCount = 0;
+
+  const send = (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const headers = forwardHeaders(req.headers, Buffer.isBuffer(body) ? ['authorization', 'content-length'] : ['authorization']);
+      headers.authorization = `Bearer ${token}`;
+      if (Buffer.isBuffer(body) && (body.length > 0 || req.method === 'POST' || req.method === 'PUT')) {
+        headers['content-length'] = body.length;
+      }
+      const up = (url.protocol === 'https:' ? https : http).request(url, { method: req.method, headers, agent, signal }, resolve);
+      up.on('socket', (s) => s.setNoDelay(true));
+      up.on('error', reject);
+      if (Buffer.isBuffer(body)) up.end(body);
+      else body.pipe(up);
+    });
+
+  const mock = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === `${BASE_PATH}/models`) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [] }));
+      return;
+    }
+    if (req.method !== 'POST' || path !== `${BASE_PATH}/responses`) {
+      sendError(res, 404, 'not_found', `the codex-wrap mock model answers POST ${BASE_PATH}/responses only`);
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      sendError(res, 400, 'invalid_json', 'the request body is not JSON');
+      return;
+    }
+    mockCount += 1;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    for (const e of mockResponseEvents(mockAnswerText(lastUserText(parsed)), `mock${mockCount}`)) res.write(e);
+    res.end();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (!isAuthorized(req.headers.authorization, o.sessionKey)) {
+      stats.rejected += 1;
+      req.resume();
+      sendError(res, 401, 'invalid_api_key', 'codex-wrap proxy: missing or wrong session key; start Codex through codex-wrap');
+      return;
+    }
+    const path = req.url ?? '/';
+    if (path !== BASE_PATH && !path.startsWith(`${BASE_PATH}/`) && !path.startsWith(`${BASE_PATH}?`)) {
+      req.resume();
+      sendError(res, 404, 'not_found', `codex-wrap proxy serves ${BASE_PATH}/… only`);
+      return;
+    }
+    stats.requests += 1;
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+
+    const isResponses = req.method === 'POST' && path.split('?')[0].endsWith('/responses');
+    if (!o.upstream) {
+      mock(req, res, await readAll(req, MAX_BUFFERED_BODY));
+      return;
+    }
+    // The body is buffered only where it is rewritten; otherwise streamed and recorded for a retry.
+    let body: Buffer | undefined =
+      isResponses && o.maxTokens > 0 ? withMaxTokens(await readAll(req, MAX_BUFFERED_BODY), o.maxTokens) : undefined;
+    const recorded = body ? undefined : readAll(req, MAX_BUFFERED_BODY);
+    recorded?.catch(() => {});
+
+    let token: string;
+    try {
+      token = await o.tokens.token();
+    } catch (err) {
+      stats.upstreamErrors += 1;
+      sendError(
+        res,
+        503,
+        'token_unavailable',
+        `codex-wrap: no valid access token (${err instanceof Error ? err.message : String(err)}); it keeps retrying the IdP — check the IdP and the OAUTH_* settings`,
+      );
+      return;
+    }
+    const url = upstreamUrl(o.upstream, path);
+    let up = await send(url, req, token, body ?? req, abort.signal);
+    if (up.statusCode === 401) {
+      // client-go's rule: refresh only if the rejected token is still the current one; retry once.
+      const rejectedBody = await readAll(up, MAX_BUFFERED_BODY);
+      let fresh: string | undefined;
+      try {
+        fresh = await o.tokens.forceRefresh(token);
+      } catch (err) {
+        log(`refresh after a 401 failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (fresh === undefined) {
+        res.writeHead(401, forwardHeaders(up.headers));
+        res.end(rejectedBody);
+        return;
+      }
+      stats.retries += 1;
+      body ??= await (recorded as Promise<Buffer>);
+      up = await send(url, req, fresh, body, abort.signal);
+    }
+    if ((up.statusCode ?? 0) >= 500) stats.upstreamErrors += 1;
+    res.writeHead(up.statusCode ?? 502, up.statusMessage, forwardHeaders(up.headers));
+    res.flushHeaders();
+    up.on('error', () => res.destroy());
+    up.pipe(res);
+  };
+
+  const server = http.createServer({ noDelay: true }, (req, res) => {
+    handle(req, res).catch((err: Error) => {
+      if (abortedByClient(err)) return;
+      stats.upstreamErrors += 1;
+      const target = o.upstream ? o.upstream.origin : 'the mock model';
+      sendError(
+        res,
+        502,
+        'upstream_unreachable',
+        `codex-wrap proxy: cannot reach ${target}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+      );
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        agent.destroy();
+      }),
+  };
+}
+
+function abortedByClient(err: Error): boolean {
+  return err.name === 'AbortError' || (err as NodeJS.ErrnoException).code === 'ABORT_ERR';
+}

@@ -1,0 +1,121 @@
+/**
+ * Keeps a current token: refreshes ahead of expiry, keeps serving the old token while the IdP is
+ * down, retries with backoff, and lets concurrent callers share one grant (OAUTH-NOTES.md).
+ */
+import type { Token, TokenSource } from './token.js';
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const EARLY = 0.8;
+const JITTER = 0.1;
+const BACKOFF_MIN_MS = 1000;
+const BACKOFF_MAX_MS = 60_000;
+
+/**
+ * Milliseconds until the next refresh: the earlier of the interval and 80% of the token's lifetime,
+ * up to 10% earlier still at random so that many wrappers do not hit the IdP together. Pure.
+ */
+export function refreshDelay(token: Token, now: number, intervalMs: number, random: number): number {
+  const lifetime = Math.max(0, token.expiresAt - token.issuedAt);
+  const ahead = Math.min(intervalMs, EARLY * lifetime);
+  return Math.max(0, Math.round(token.issuedAt + ahead * (1 - JITTER * random) - now));
+}
+
+/** Exponential backoff after `failures` failed refreshes (1 s, 2 s, ... capped at 60 s), jittered. Pure. */
+export function backoffDelay(failures: number, random: number): number {
+  const full = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(full * (1 - JITTER * random));
+}
+
+export interface RefreshStats {
+  refreshes: number;
+  failures: number;
+  lastRefreshAt?: number;
+  lastError?: string;
+}
+
+export interface Refresher {
+  /** A valid token, refreshing first if the current one has expired; rejects if none can be had. */
+  token(): Promise<string>;
+  /** After the upstream rejected `rejected`: refresh once if it is still the current token. */
+  forceRefresh(rejected: string): Promise<string>;
+  current(): Token;
+  readonly stats: RefreshStats;
+  stop(): void;
+}
+
+export function startRefresher(o: {
+  source: TokenSource;
+  initial: Token;
+  intervalMs: number;
+  clock: Clock;
+  random?: () => number;
+  onRefresh?: (token: Token) => void;
+  onError?: (err: unknown, failures: number) => void;
+}): Refresher {
+  const random = o.random ?? Math.random;
+  const stats: RefreshStats = { refreshes: 0, failures: 0 };
+  let token = o.initial;
+  let inflight: Promise<Token> | undefined;
+  let timer: unknown;
+  let failuresInARow = 0;
+  let stopped = false;
+
+  const schedule = (ms: number) => {
+    if (timer !== undefined) o.clock.clearTimeout(timer);
+    timer = stopped ? undefined : o.clock.setTimeout(() => void refresh().catch(() => {}), ms);
+  };
+
+  // Single-flight: every caller during a grant gets the same promise.
+  const refresh = (): Promise<Token> => {
+    inflight ??= o.source
+      .fetch()
+      .then(
+        (fresh) => {
+          token = fresh;
+          failuresInARow = 0;
+          stats.refreshes += 1;
+          stats.lastRefreshAt = o.clock.now();
+          stats.lastError = undefined;
+          o.onRefresh?.(fresh);
+          schedule(refreshDelay(fresh, o.clock.now(), o.intervalMs, random()));
+          return fresh;
+        },
+        (err: unknown) => {
+          failuresInARow += 1;
+          stats.failures += 1;
+          stats.lastError = err instanceof Error ? err.message : String(err);
+          o.onError?.(err, failuresInARow);
+          schedule(backoffDelay(failuresInARow, random()));
+          throw err;
+        },
+      )
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  };
+
+  schedule(refreshDelay(token, o.clock.now(), o.intervalMs, random()));
+
+  return {
+    async token() {
+      if (o.clock.now() < token.expiresAt) return token.value;
+      return (await refresh()).value;
+    },
+    async forceRefresh(rejected) {
+      if (rejected !== token.value) return this.token();
+      return (await refresh()).value;
+    },
+    current: () => token,
+    stats,
+    stop() {
+      stopped = true;
+      schedule(0);
+    },
+  };
+}
