@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { patch } from '@decimalturn/toml-patch';
 import { parse, stringify, TomlError } from 'smol-toml';
 import { ExitCode, WrapError } from './errors.js';
@@ -35,8 +36,9 @@ export function providerTable(baseUrl: string): Provider {
 
 type Doc = Record<string, unknown>;
 
+/** Key order does not matter to TOML, so it does not matter here. */
 function isDeepEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
 function wanted(doc: Doc, model: string, provider: Provider): Doc {

@@ -8,7 +8,7 @@ import { childEnv, codexArgs, SESSION_MARKER } from './command.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
 import { helpText } from './help.js';
 import { createLogger, type Logger } from './log.js';
-import { newSessionKey, type AuthProxy, startProxy } from './proxy.js';
+import { type AuthProxy, newSessionKey, startProxy } from './proxy.js';
 import { type Clock, type Refresher, startRefresher } from './refresh.js';
 import { findCodex, runCodex, type SignalSubscribe } from './run.js';
 import { resolve, type Settings, validate } from './settings.js';

@@ -1,0 +1,124 @@
+/**
+ * A real OAuth server on 127.0.0.1 for tests and the demo: oidc-provider issuing opaque
+ * client-credentials tokens with a chosen lifetime. It counts token requests, can validate the
+ * tokens it issued, and can be taken down and brought back to simulate an outage.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+const stores = new Map<string, Map<string, { payload: Record<string, unknown>; expiresAt: number }>>();
+
+/** The smallest oidc-provider adapter: an in-memory map per model. */
+class MemoryAdapter {
+  private store: Map<string, { payload: Record<string, unknown>; expiresAt: number }>;
+  constructor(name: string) {
+    this.store = stores.get(name) ?? new Map();
+    stores.set(name, this.store);
+  }
+  async upsert(id: string, payload: Record<string, unknown>, expiresIn: number) {
+    this.store.set(id, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+  }
+  async find(id: string) {
+    const e = this.store.get(id);
+    return e && e.expiresAt > Date.now() ? e.payload : undefined;
+  }
+  async findByUid() {
+    return undefined;
+  }
+  async findByUserCode() {
+    return undefined;
+  }
+  async consume(id: string) {
+    const e = this.store.get(id);
+    if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id: string) {
+    this.store.delete(id);
+  }
+  async revokeByGrantId() {}
+}
+
+export interface Idp {
+  issuer: string;
+  tokenEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+  /** Token requests answered so far (successful or not). */
+  readonly grants: number;
+  /** True if `token` was issued here and has not expired. */
+  isValid(token: string): Promise<boolean>;
+  /** While down, the token endpoint answers 503. */
+  setDown(down: boolean): void;
+  close(): Promise<void>;
+}
+
+export async function startIdp(
+  o: { ttlSeconds?: number; authMethod?: 'client_secret_basic' | 'client_secret_post'; scopes?: string[] } = {},
+): Promise<Idp> {
+  const clientId = 'codex-wrap-test';
+  const clientSecret = `s3cret-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  let handler: http.RequestListener = () => {};
+  let grants = 0;
+  let down = false;
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith('/token')) {
+      grants += 1;
+      if (down) {
+        res.writeHead(503, { 'content-type': 'text/html' });
+        res.end('<html>down for maintenance</html>');
+        return;
+      }
+    }
+    handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  // oidc-provider warns about Node 20 (it supports it) and about its dev adapter (replaced below).
+  const warn = console.warn;
+  console.warn = () => {};
+  const provider = new Provider(issuer, {
+    adapter: MemoryAdapter,
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: o.authMethod ?? 'client_secret_basic',
+        scope: (o.scopes ?? ['llm']).join(' '),
+        id_token_signed_response_alg: 'ES256',
+      },
+    ],
+    jwks: { keys: [{ ...key, kid: 'test', use: 'sig', alg: 'ES256' }] },
+    features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+    scopes: o.scopes ?? ['llm'],
+    ttl: { ClientCredentials: o.ttlSeconds ?? 60 },
+  });
+  console.warn = warn;
+  handler = provider.callback();
+  return {
+    issuer,
+    tokenEndpoint: `${issuer}/token`,
+    clientId,
+    clientSecret,
+    get grants() {
+      return grants;
+    },
+    async isValid(token) {
+      const found = await provider.ClientCredentials.find(token);
+      return Boolean(found && !found.isExpired);
+    },
+    setDown(d) {
+      down = d;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}
