@@ -203,17 +203,12 @@ export async function startProxy(o: {
       mock(req, res, await readAll(req, MAX_BUFFERED_BODY));
       return;
     }
-    // The body is buffered only where it is rewritten; otherwise streamed and recorded for a retry.
-    let body: Buffer | undefined =
-      isResponses && o.maxTokens > 0 ? withMaxTokens(await readAll(req, MAX_BUFFERED_BODY), o.maxTokens) : undefined;
-    const recorded = body ? undefined : readAll(req, MAX_BUFFERED_BODY);
-    recorded?.catch(() => {});
-
     let token: string;
     try {
       token = await o.tokens.token();
     } catch (err) {
       stats.upstreamErrors += 1;
+      req.resume();
       sendError(
         res,
         503,
@@ -222,6 +217,13 @@ export async function startProxy(o: {
       );
       return;
     }
+    // The body is buffered only where it is rewritten; otherwise streamed and recorded for a retry.
+    let body: Buffer | undefined =
+      isResponses && o.maxTokens > 0 ? withMaxTokens(await readAll(req, MAX_BUFFERED_BODY), o.maxTokens) : undefined;
+    // Recording starts in the same tick as the pipe in send(), so neither misses a chunk.
+    const recorded = body ? undefined : readAll(req, MAX_BUFFERED_BODY);
+    recorded?.catch(() => {});
+
     const url = upstreamUrl(o.upstream, path);
     let up = await send(url, req, token, body ?? req, abort.signal);
     if (up.statusCode === 401) {

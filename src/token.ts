@@ -34,10 +34,11 @@ export function jwtExp(token: string): number | undefined {
 
 /**
  * When a token expires: `expires_in` if sent, else a JWT's `exp` (RFC 6749 §5.1 only RECOMMENDS
- * expires_in), else one refresh interval from now. Pure.
+ * expires_in), else one refresh interval from now. expires_in counts whole seconds from an `iat`
+ * the IdP rounded down, so the token may die up to a second earlier: count one second less. Pure.
  */
 export function expiryOf(value: string, expiresIn: number | undefined, now: number, fallbackMs: number): number {
-  if (expiresIn !== undefined && Number.isFinite(expiresIn)) return now + expiresIn * 1000;
+  if (expiresIn !== undefined && Number.isFinite(expiresIn)) return now + Math.max(expiresIn / 2, expiresIn - 1) * 1000;
   const exp = jwtExp(value);
   if (exp !== undefined) return exp * 1000;
   return now + fallbackMs;

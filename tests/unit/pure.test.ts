@@ -7,7 +7,8 @@ import { describeGrantError, expiryOf, jwtExp } from '../../src/token.js';
 const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
 test.each([
-  ['expires_in wins', 'opaque', 60, 1000 + 60_000],
+  ['expires_in wins, one second early (it is rounded)', 'opaque', 60, 1000 + 59_000],
+  ['a 1 s token is taken as half a second', 'opaque', 1, 1500],
   ['a JWT exp without expires_in', jwt({ exp: 500 }), undefined, 500_000],
   ['neither: one refresh interval', 'opaque', undefined, 1000 + 900_000],
   ['a JWT without exp', jwt({ sub: 'x' }), undefined, 1000 + 900_000],

@@ -1,0 +1,228 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Idp, startIdp } from '../support/idp.js';
+import { startSession } from '../support/session.js';
+import { answer, startUpstream, type Upstream } from '../support/upstream.js';
+
+const prompt = (text: string) => ({ model: 'm', input: [{ role: 'user', content: [{ type: 'input_text', text }] }], stream: true });
+const deltas = (sse: string) =>
+  sse
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => JSON.parse(l.slice(6)))
+    .filter((e) => e.type === 'response.output_text.delta')
+    .map((e) => e.delta)
+    .join('');
+
+let idp: Idp;
+let upstream: Upstream;
+const revoked = new Set<string>();
+beforeEach(async () => {
+  idp = await startIdp({ ttlSeconds: 2 });
+  revoked.clear();
+  upstream = await startUpstream({ validate: async (t) => !revoked.has(t) && idp.isValid(t) });
+});
+afterEach(async () => {
+  await upstream.close();
+  await idp.close();
+});
+
+test('requests spanning more than 5 token lifetimes all succeed', async () => {
+  const s = await startSession(idp, upstream.baseUrl);
+  const started = Date.now();
+  const failures: number[] = [];
+  let n = 0;
+  while (Date.now() - started < 11_000) {
+    const res = await s.post('/responses', prompt(`n${n}`));
+    const text = await res.text();
+    if (res.status !== 200 || deltas(text) !== `upstream says: n${n}`) failures.push(res.status);
+    n += 1;
+    await sleep(150);
+  }
+  await s.close();
+  expect(failures).toEqual([]);
+  expect(n).toBeGreaterThan(40);
+  expect(new Set(upstream.requests.map((r) => r.authorization)).size).toBeGreaterThanOrEqual(5);
+  expect(s.refresher.stats.refreshes).toBeGreaterThanOrEqual(5);
+}, 30_000);
+
+test('a request without or with a wrong session key gets 401 and never reaches upstream', async () => {
+  const s = await startSession(idp, upstream.baseUrl);
+  const none = await fetch(`${s.proxy.baseUrl}/responses`, { method: 'POST', body: '{}' });
+  const wrong = await s.post('/responses', {}, { headers: { authorization: 'Bearer cwk_wrong' } });
+  const json = await wrong.json();
+  await s.close();
+  expect([none.status, wrong.status]).toEqual([401, 401]);
+  expect(json.error.message).toContain('session key');
+  expect(upstream.requests).toHaveLength(0);
+  expect(s.proxy.stats.rejected).toBe(2);
+});
+
+test('the IdP token replaces the session key; query string, headers and body pass; MAX_TOKENS is added', async () => {
+  const s = await startSession(idp, upstream.baseUrl, { maxTokens: 1234 });
+  const res = await s.post('/responses?trace=1', prompt('hi'), {
+    headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json', 'session-id': 'abc', connection: 'keep-alive' },
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/event-stream');
+  expect(deltas(await res.text())).toBe('upstream says: hi');
+  await s.close();
+  const [r] = upstream.requests;
+  expect(r.path).toBe('/v1/responses?trace=1');
+  expect(r.authorization).toBe(`Bearer ${s.refresher.current().value}`);
+  expect(r.headers['session-id']).toBe('abc');
+  expect(JSON.parse(r.body)).toEqual({ ...prompt('hi'), max_output_tokens: 1234 });
+});
+
+test('other methods and paths stream through; upstream status and body pass unchanged', async () => {
+  await upstream.close();
+  upstream = await startUpstream({
+    handler: (req, res, body) => {
+      res.writeHead(418, { 'content-type': 'text/plain', 'x-upstream': 'yes' });
+      res.end(`${req.method} ${req.url} ${body}`);
+    },
+  });
+  const s = await startSession(idp, upstream.baseUrl);
+  const res = await fetch(`${s.proxy.baseUrl}/files/x?y=1`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${s.key}` },
+    body: 'payload',
+  });
+  await s.close();
+  expect(res.status).toBe(418);
+  expect(res.headers.get('x-upstream')).toBe('yes');
+  expect(await res.text()).toBe('PUT /v1/files/x?y=1 payload');
+});
+
+test('a streamed answer reaches the client chunk by chunk, with its original spacing', async () => {
+  await upstream.close();
+  upstream = await startUpstream({
+    handler: async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 6; i++) {
+        res.write(`data: {"type":"response.output_text.delta","delta":"c${i}"}\n\n`);
+        await sleep(250);
+      }
+      res.end();
+    },
+  });
+  const s = await startSession(idp, upstream.baseUrl);
+  const res = await s.post('/responses', prompt('long'));
+  const arrivals: number[] = [];
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done } = await reader.read();
+    if (done) break;
+    arrivals.push(Date.now());
+  }
+  await s.close();
+  expect(arrivals.length).toBeGreaterThanOrEqual(6);
+  const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]);
+  // Unbuffered: the gaps of the source (250 ms) survive; a buffering proxy would deliver all at once.
+  expect(gaps.filter((g) => g >= 150).length).toBeGreaterThanOrEqual(4);
+});
+
+test('401 from upstream with the current token: one refresh, one retry', async () => {
+  const s = await startSession(idp, upstream.baseUrl);
+  const first = s.refresher.current().value;
+  revoked.add(first);
+  const res = await s.post('/responses', prompt('again'));
+  expect(res.status).toBe(200);
+  expect(deltas(await res.text())).toBe('upstream says: again');
+  await s.close();
+  expect(upstream.requests.map((r) => r.status)).toEqual([401, 200]);
+  expect(upstream.requests[1].authorization).not.toBe(`Bearer ${first}`);
+  expect(s.proxy.stats.retries).toBe(1);
+  expect(upstream.requests[1].body).toBe(upstream.requests[0].body);
+});
+
+test('concurrent 401s share one refresh; a second 401 passes through', async () => {
+  const s = await startSession(idp, upstream.baseUrl);
+  const grantsBefore = idp.grants;
+  revoked.add(s.refresher.current().value);
+  const results = await Promise.all([1, 2, 3].map((i) => s.post('/responses', prompt(`c${i}`))));
+  expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+  expect(idp.grants - grantsBefore).toBe(1);
+
+  await upstream.close();
+  upstream = await startUpstream({ validate: async () => false });
+  const s2 = await startSession(idp, upstream.baseUrl);
+  const res = await s2.post('/responses', prompt('x'));
+  expect(res.status).toBe(401);
+  expect((await res.json()).error.message).toBe('token expired or unknown');
+  expect(upstream.requests).toHaveLength(2);
+  await s.close();
+  await s2.close();
+});
+
+test('an IdP outage costs nothing while the token is valid; after expiry 503, then recovery', async () => {
+  await upstream.close();
+  await idp.close();
+  idp = await startIdp({ ttlSeconds: 3 });
+  upstream = await startUpstream({ validate: (t) => idp.isValid(t) });
+  const s = await startSession(idp, upstream.baseUrl);
+  idp.setDown(true);
+  // The token (counted as 2 s) is due for refresh at ~1.5 s; the IdP is down, so it must keep serving.
+  const early: number[] = [];
+  while (Date.now() < s.refresher.current().expiresAt - 150) {
+    early.push((await s.post('/responses', prompt('x'))).status);
+    await sleep(100);
+  }
+  expect(early.length).toBeGreaterThanOrEqual(8);
+  expect(early.filter((st) => st !== 200)).toEqual([]);
+  expect(s.refresher.stats.failures).toBeGreaterThanOrEqual(1);
+  await sleep(Math.max(0, s.refresher.current().expiresAt - Date.now()) + 50);
+  const down = await s.post('/responses', prompt('x'));
+  expect(down.status).toBe(503);
+  const body = await down.json();
+  expect(body.error.code).toBe('token_unavailable');
+  expect(body.error.message).toContain('no valid access token');
+  idp.setDown(false);
+  const back = await s.post('/responses', prompt('back'));
+  expect(back.status).toBe(200);
+  await s.close();
+}, 20_000);
+
+test('a client hanging up mid-stream aborts the upstream request', async () => {
+  let upstreamClosed: () => void = () => {};
+  const closed = new Promise<void>((r) => {
+    upstreamClosed = r;
+  });
+  await upstream.close();
+  upstream = await startUpstream({
+    handler: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {"type":"response.created"}\n\n');
+      const t = setInterval(() => res.write('data: {"type":"keepalive"}\n\n'), 50);
+      res.on('close', () => {
+        clearInterval(t);
+        upstreamClosed();
+      });
+    },
+  });
+  const s = await startSession(idp, upstream.baseUrl);
+  const abort = new AbortController();
+  const res = await s.post('/responses', prompt('x'), { signal: abort.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  await reader.read();
+  abort.abort();
+  await expect(Promise.race([closed.then(() => 'closed'), sleep(3000).then(() => 'still open')])).resolves.toBe('closed');
+  await s.close();
+});
+
+test('the gateway down gives a 502 that names it', async () => {
+  await upstream.close();
+  const s = await startSession(idp, upstream.baseUrl);
+  const res = await s.post('/responses', prompt('x'));
+  await s.close();
+  expect(res.status).toBe(502);
+  expect((await res.json()).error.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+});
+
+test('without a gateway the mock model answers', async () => {
+  const s = await startSession(idp, undefined);
+  const res = await s.post('/responses', prompt('hello mock'));
+  await s.close();
+  expect(res.status).toBe(200);
+  expect(deltas(await res.text())).toBe('[codex-wrap mock model] You said: hello mock');
+  void answer;
+});
