@@ -100,6 +100,18 @@ const REFUSALS: Record<string, string> = {
   invalid_request: 'check OAUTH_ENDPOINT, OAUTH_SCOPE and OAUTH_AUDIENCE',
 };
 
+/** A network error code (ECONNREFUSED, ENOTFOUND, ...) anywhere down the cause chain. */
+function systemCode(err: unknown): string | undefined {
+  let e = err;
+  for (let depth = 0; e && depth < 6; depth++) {
+    const code = errorField(e, 'code');
+    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
+    e = errorField(e, 'cause');
+  }
+  return undefined;
+}
+
 function errorField(err: unknown, field: string): unknown {
   return err && typeof err === 'object' ? (err as Record<string, unknown>)[field] : undefined;
 }
@@ -110,9 +122,13 @@ function errorField(err: unknown, field: string): unknown {
  */
 export function describeGrantError(err: unknown, endpoint: URL): WrapError {
   const where = endpoint.origin + endpoint.pathname;
-  const oauthError = errorField(err, 'error');
+  const code = errorField(err, 'code');
+  const cause = errorField(err, 'cause');
+  // A 401 with WWW-Authenticate carries the OAuth error in its challenge, not in the body.
+  const challenge = code === 'OAUTH_WWW_AUTHENTICATE_CHALLENGE' && Array.isArray(cause) ? errorField(cause[0], 'parameters') : undefined;
+  const oauthError = errorField(challenge ?? err, 'error');
   if (typeof oauthError === 'string') {
-    const desc = errorField(err, 'error_description');
+    const desc = errorField(challenge ?? err, 'error_description');
     const status = errorField(err, 'status');
     return new WrapError(
       `the IdP refused the token request: ${oauthError}${typeof desc === 'string' ? ` (${desc.slice(0, 200)})` : ''}` +
@@ -120,8 +136,6 @@ export function describeGrantError(err: unknown, endpoint: URL): WrapError {
       { hint: REFUSALS[oauthError] ?? 'check the OAUTH_* settings with your IdP admin', exitCode: ExitCode.auth, cause: err },
     );
   }
-  const code = errorField(err, 'code');
-  const cause = errorField(err, 'cause');
   if (code === 'OAUTH_RESPONSE_IS_NOT_CONFORM') {
     const status = errorField(cause, 'status');
     return new WrapError(`the token endpoint ${where} answered HTTP ${String(status ?? '?')} without an OAuth error`, {
@@ -145,9 +159,9 @@ export function describeGrantError(err: unknown, endpoint: URL): WrapError {
       cause: err,
     });
   }
-  if (err instanceof TypeError) {
-    const sys = errorField(cause, 'code');
-    return new WrapError(`cannot reach the token endpoint ${where}${typeof sys === 'string' ? ` (${sys})` : ''}`, {
+  const sys = systemCode(err);
+  if (sys !== undefined || name === 'TypeError') {
+    return new WrapError(`cannot reach the token endpoint ${where}${sys ? ` (${sys})` : ''}`, {
       hint: 'check OAUTH_ENDPOINT, your network or VPN, and HTTPS_PROXY',
       exitCode: ExitCode.idpUnavailable,
       cause: err,

@@ -3,6 +3,8 @@ import { type Idp, startIdp } from '../support/idp.js';
 import { startSession } from '../support/session.js';
 import { answer, startUpstream, type Upstream } from '../support/upstream.js';
 
+type ErrorBody = { error: { message: string; code: string } };
+const errorOf = async (r: Response) => ((await r.json()) as ErrorBody).error;
 const prompt = (text: string) => ({ model: 'm', input: [{ role: 'user', content: [{ type: 'input_text', text }] }], stream: true });
 const deltas = (sse: string) =>
   sse
@@ -49,7 +51,7 @@ test('a request without or with a wrong session key gets 401 and never reaches u
   const s = await startSession(idp, upstream.baseUrl);
   const none = await fetch(`${s.proxy.baseUrl}/responses`, { method: 'POST', body: '{}' });
   const wrong = await s.post('/responses', {}, { headers: { authorization: 'Bearer cwk_wrong' } });
-  const json = await wrong.json();
+  const json = { error: await errorOf(wrong) };
   await s.close();
   expect([none.status, wrong.status]).toEqual([401, 401]);
   expect(json.error.message).toContain('session key');
@@ -148,7 +150,7 @@ test('concurrent 401s share one refresh; a second 401 passes through', async () 
   const s2 = await startSession(idp, upstream.baseUrl);
   const res = await s2.post('/responses', prompt('x'));
   expect(res.status).toBe(401);
-  expect((await res.json()).error.message).toBe('token expired or unknown');
+  expect((await errorOf(res)).message).toBe('token expired or unknown');
   expect(upstream.requests).toHaveLength(2);
   await s.close();
   await s2.close();
@@ -173,7 +175,7 @@ test('an IdP outage costs nothing while the token is valid; after expiry 503, th
   await sleep(Math.max(0, s.refresher.current().expiresAt - Date.now()) + 50);
   const down = await s.post('/responses', prompt('x'));
   expect(down.status).toBe(503);
-  const body = await down.json();
+  const body = { error: await errorOf(down) };
   expect(body.error.code).toBe('token_unavailable');
   expect(body.error.message).toContain('no valid access token');
   idp.setDown(false);
@@ -215,7 +217,7 @@ test('the gateway down gives a 502 that names it', async () => {
   const res = await s.post('/responses', prompt('x'));
   await s.close();
   expect(res.status).toBe(502);
-  expect((await res.json()).error.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+  expect((await errorOf(res)).message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
 });
 
 test('without a gateway the mock model answers', async () => {

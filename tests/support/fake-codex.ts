@@ -34,7 +34,7 @@ if (kind === 'wait') {
 }
 if (kind === 'request') {
   const urls = argv.filter((a) => a.startsWith('model_providers.codex-wrap.base_url=')).map((a) => JSON.parse(a.split('=').slice(1).join('=')));
-  const base = urls[urls.length - 1];
+  const base = urls[urls.length - 1] || process.env.FAKE_CODEX_BASE_URL;
   fetch(base + '/responses', {
     method: 'POST',
     headers: { authorization: 'Bearer ' + process.env.CUSTOM_LLM_API_KEY, 'content-type': 'application/json' },

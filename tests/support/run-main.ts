@@ -1,0 +1,33 @@
+/** Runs main() in-process, as cli.ts would, capturing what it prints. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/main.js';
+import { realClock } from './session.js';
+
+export async function tempDir(prefix = 'cw-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function runMain(argv: string[], o: { env: Record<string, string | undefined>; cwd: string; home: string }) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main({
+    argv,
+    env: o.env,
+    cwd: o.cwd,
+    home: o.home,
+    version: 'test',
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    clock: realClock,
+    onSignal: () => () => {},
+    fromTerminal: false,
+    self: [],
+  });
+  return { code, stdout, stderr };
+}
