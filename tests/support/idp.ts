@@ -6,7 +6,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 
 const stores = new Map<string, Map<string, { payload: Record<string, unknown>; expiresAt: number }>>();
 
@@ -79,26 +78,32 @@ export async function startIdp(
   // oidc-provider warns about Node 20 (it supports it) and about its dev adapter (replaced below).
   const warn = console.warn;
   console.warn = () => {};
-  const provider = new Provider(issuer, {
-    adapter: MemoryAdapter,
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-        token_endpoint_auth_method: o.authMethod ?? 'client_secret_basic',
-        scope: (o.scopes ?? ['llm']).join(' '),
-        id_token_signed_response_alg: 'ES256',
-      },
-    ],
-    jwks: { keys: [{ ...key, kid: 'test', use: 'sig', alg: 'ES256' }] },
-    features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
-    scopes: o.scopes ?? ['llm'],
-    ttl: { ClientCredentials: o.ttlSeconds ?? 60 },
-  });
-  console.warn = warn;
+  const provider = await import('oidc-provider')
+    .then(
+      ({ default: Provider }) =>
+        new Provider(issuer, {
+          adapter: MemoryAdapter,
+          clients: [
+            {
+              client_id: clientId,
+              client_secret: clientSecret,
+              grant_types: ['client_credentials'],
+              redirect_uris: [],
+              response_types: [],
+              token_endpoint_auth_method: o.authMethod ?? 'client_secret_basic',
+              scope: (o.scopes ?? ['llm']).join(' '),
+              id_token_signed_response_alg: 'ES256',
+            },
+          ],
+          jwks: { keys: [{ ...key, kid: 'test', use: 'sig', alg: 'ES256' }] },
+          features: { clientCredentials: { enabled: true }, devInteractions: { enabled: false } },
+          scopes: o.scopes ?? ['llm'],
+          ttl: { ClientCredentials: o.ttlSeconds ?? 60 },
+        }),
+    )
+    .finally(() => {
+      console.warn = warn;
+    });
   handler = provider.callback();
   return {
     issuer,

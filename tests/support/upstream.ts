@@ -71,3 +71,44 @@ export async function startUpstream(o: { validate?: (token: string) => Promise<b
       }),
   };
 }
+
+function sse(res: http.ServerResponse, events: Array<Record<string, unknown>>): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const e of events) res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  res.end();
+}
+
+/**
+ * A model that first asks Codex to run `command` (a function call to Codex's exec_command tool),
+ * then, once the tool's output comes back, answers with a message quoting it. Codex's second
+ * request thus comes after the command has run: with `sleep 3` and 2-second tokens, after the
+ * first token has expired.
+ */
+export function toolModel(command: string): Handler {
+  return (_req, res, body) => {
+    const input = (JSON.parse(body) as { input?: Array<{ type?: string; output?: unknown }> }).input ?? [];
+    const result = input.find((i) => i.type === 'function_call_output');
+    if (!result) {
+      const call = {
+        type: 'function_call',
+        id: 'fc_1',
+        call_id: 'call_1',
+        name: 'exec_command',
+        arguments: JSON.stringify({ cmd: command }),
+      };
+      sse(res, [
+        { type: 'response.created', response: { id: 'resp_1' } },
+        { type: 'response.output_item.done', output_index: 0, item: call },
+        { type: 'response.completed', response: { id: 'resp_1' } },
+      ]);
+      return;
+    }
+    const text = `The command \`${command}\` ran; the model saw its result after a token refresh.`;
+    const message = { type: 'message', id: 'msg_2', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+    sse(res, [
+      { type: 'response.created', response: { id: 'resp_2' } },
+      { type: 'response.output_item.done', output_index: 0, item: message },
+      { type: 'response.completed', response: { id: 'resp_2' } },
+    ]);
+  };
+}

@@ -44,7 +44,7 @@ test("adds our provider and model, keeping every other byte of the user's file",
   keptLines(USER, out);
   expect(out).toContain('model = "gpt-4-internal" # trailing comment');
   expect(out).toContain('[model_providers.codex-wrap]\nname = "Enterprise LLM (codex-wrap)"');
-  const doc = parse(out) as Record<string, any>;
+  const doc = parse(out) as Record<string, Record<string, any>>;
   expect(doc.model_provider).toBe('codex-wrap');
   expect(doc.model_providers['codex-wrap']).toEqual(provider);
   expect(doc.model_providers.azure.env_key).toBe('AZURE_OPENAI_API_KEY');
@@ -69,7 +69,7 @@ test('a changed base URL or model is updated in place', () => {
 
 test('keys the user added to our table are kept', () => {
   const src = `${renderCodexConfig('', 'm', provider)}request_max_retries = 9\n`;
-  const doc = parse(renderCodexConfig(src, 'm2', provider)) as Record<string, any>;
+  const doc = parse(renderCodexConfig(src, 'm2', provider)) as Record<string, Record<string, any>>;
   expect(doc.model_providers['codex-wrap'].request_max_retries).toBe(9);
 });
 
@@ -82,7 +82,7 @@ test.each([
   ['dotted model_providers', 'model_providers.other.name = "O"\nmodel_providers.other.base_url = "https://o/v1"\n'],
 ])('produces valid TOML from %s', (_name, src) => {
   const out = renderCodexConfig(src, 'gpt-4-internal', provider);
-  const doc = parse(out) as Record<string, any>;
+  const doc = parse(out) as Record<string, Record<string, any>>;
   expect(doc.model).toBe('gpt-4-internal');
   expect(doc.model_providers['codex-wrap']).toEqual(provider);
   expect(renderCodexConfig(out, 'gpt-4-internal', provider)).toBe(out);

@@ -101,7 +101,7 @@ test.each([
 ])('reports %s, all at once', (_name, values, expected) => {
   const found = problems([env(values)]);
   expect(found).toHaveLength(expected.length);
-  expected.forEach((e, i) => expect(found[i]).toContain(e));
+  for (const [i, e] of expected.entries()) expect(found[i]).toContain(e);
 });
 
 test.each([

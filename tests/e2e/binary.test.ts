@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { ROOT, runBinary, startBinary } from '../support/binary.js';
+import { type FakeCodexReport, writeFakeCodex } from '../support/fake-codex.js';
+import { startIdp } from '../support/idp.js';
+import { tempDir } from '../support/run-main.js';
+import { startUpstream } from '../support/upstream.js';
+
+const exec = promisify(execFile);
+let codex: { dir: string; bin: string };
+let home: string;
+beforeAll(async () => {
+  codex = await writeFakeCodex();
+});
+beforeEach(async () => {
+  home = await tempDir('cw-e2e-');
+});
+const baseEnv = () => ({ PATH: `${codex.dir}:${process.env.PATH}`, HOME: home, FAKE_CODEX_REPORT: join(home, 'report.json') });
+const report = async (): Promise<FakeCodexReport> => JSON.parse(await readFile(join(home, 'report.json'), 'utf8'));
+
+test('--help and --version answer without touching anything', async () => {
+  const help = await runBinary(['--help'], { env: baseEnv(), cwd: home });
+  expect(help.code).toBe(0);
+  for (const word of ['--env-file', 'LLM_API_BASE_URL', 'TOKEN_REFRESH_INTERVAL', 'Exit codes', 'alias codex=codex-wrap'])
+    expect(help.stdout).toContain(word);
+  const version = await runBinary(['--version'], { env: baseEnv(), cwd: home });
+  expect(version.stdout).toMatch(/^codex-wrap \d+\.\d+\.\d+\n$/);
+});
+
+test('MOCK_MODE: the built binary runs codex in the caller cwd and returns its exit code', async () => {
+  const r = await runBinary(['exec', 'hello'], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'request:hello' }, cwd: home });
+  expect(r.stdout).toBe('[codex-wrap mock model] You said: hello\n');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect((await report()).cwd).toBe(home);
+});
+
+test('no wrapper output ever holds the client secret or a token, even with --verbose and failures', async () => {
+  const idp = await startIdp({ ttlSeconds: 2 });
+  const upstream = await startUpstream({ validate: (t) => idp.isValid(t) });
+  const env = {
+    ...baseEnv(),
+    LLM_API_BASE_URL: upstream.baseUrl,
+    OAUTH_ENDPOINT: idp.tokenEndpoint,
+    OAUTH_CLIENT_ID: idp.clientId,
+    OAUTH_CLIENT_SECRET: idp.clientSecret,
+    FAKE_CODEX_MODE: 'request:hi',
+  };
+  const outputs: string[] = [];
+  for (const args of [
+    ['--verbose', 'exec', 'hi'],
+    ['--debug', '--no-proxy', 'exec', 'hi'],
+    ['--debug', 'exec', 'hi'],
+  ]) {
+    const r = await runBinary(args, { env: { ...env, FAKE_CODEX_BASE_URL: upstream.baseUrl }, cwd: home });
+    expect(r.code).toBe(0);
+    outputs.push(r.stdout, r.stderr);
+  }
+  const bad = await runBinary(['--debug', 'exec', 'hi'], { env: { ...env, OAUTH_CLIENT_SECRET: `${idp.clientSecret}-wrong` }, cwd: home });
+  expect(bad.code).toBe(4);
+  outputs.push(bad.stdout, bad.stderr);
+  await upstream.close();
+  await idp.close();
+  const tokens = [...new Set(upstream.requests.map((r) => r.authorization?.replace('Bearer ', '') ?? ''))];
+  expect(tokens.length).toBeGreaterThan(0);
+  const all = outputs.join('\n');
+  expect(all).toContain('token: obtained');
+  expect(all).not.toContain(idp.clientSecret);
+  for (const t of tokens) expect(all).not.toContain(t);
+});
+
+test('SIGTERM to the wrapper reaches Codex once; the wrapper ends with its code, right after it', async () => {
+  const { child, done } = startBinary(['exec', 'x'], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'wait' }, cwd: home });
+  for (let i = 0; i < 100; i++) {
+    if (await readFile(join(home, 'report.json'), 'utf8').catch(() => '')) break;
+    await sleep(50);
+  }
+  child.kill('SIGTERM');
+  const r = await done;
+  expect(r.code).toBe(42);
+  expect((await report()).signals).toEqual(['SIGTERM']);
+});
+
+test('SIGINT without a terminal is forwarded once too', async () => {
+  const { child, done } = startBinary(['exec', 'x'], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'wait' }, cwd: home });
+  for (let i = 0; i < 100; i++) {
+    if (await readFile(join(home, 'report.json'), 'utf8').catch(() => '')) break;
+    await sleep(50);
+  }
+  child.kill('SIGINT');
+  expect((await done).code).toBe(42);
+  expect((await report()).signals).toEqual(['SIGINT']);
+});
+
+test('npm pack ships only what is needed, and the tarball installs globally and runs', async () => {
+  const dir = await tempDir('cw-pack-');
+  const { stdout } = await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT });
+  const [info] = JSON.parse(stdout) as [{ filename: string; files: Array<{ path: string }> }];
+  const files = info.files.map((f) => f.path).sort();
+  expect(files.every((f) => /^(bin\/|dist\/|README\.md$|\.env\.example$|package\.json$|LICENSE$)/.test(f))).toBe(true);
+  expect(files).toEqual(expect.arrayContaining(['bin/codex-wrap.js', 'dist/cli.js', 'README.md', '.env.example', 'package.json']));
+  const prefix = join(dir, 'global');
+  await exec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, info.filename)], { cwd: dir });
+  const { stdout: help } = await exec(join(prefix, 'bin', 'codex-wrap'), ['--help']);
+  expect(help).toContain('Usage: codex-wrap');
+}, 120_000);

@@ -1,0 +1,32 @@
+/** Runs the built codex-wrap as a user would: a separate node process. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/codex-wrap.js', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Done {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function startBinary(
+  args: string[],
+  o: { env: Record<string, string | undefined>; cwd: string },
+): { child: ChildProcess; done: Promise<Done> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c) => {
+    stdout += c;
+  });
+  child.stderr?.on('data', (c) => {
+    stderr += c;
+  });
+  const done = new Promise<Done>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+export const runBinary = (args: string[], o: { env: Record<string, string | undefined>; cwd: string }) => startBinary(args, o).done;
