@@ -20,11 +20,11 @@ await build({
   logLevel: 'warning',
 });
 
-// The demo (npm run demo) runs from a clone: its test servers stay external node_modules imports.
-if (process.argv.includes('--demo')) {
+// The demo and the benchmark run from a clone: their test servers stay external node_modules imports.
+for (const name of ['demo', 'bench'].filter((n) => process.argv.includes(`--${n}`))) {
   await build({
-    entryPoints: ['scripts/demo.ts'],
-    outfile: '.build/demo.js',
+    entryPoints: [`scripts/${name}.ts`],
+    outfile: `.build/${name}.js`,
     bundle: true,
     format: 'esm',
     platform: 'node',

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { patch } from '@decimalturn/toml-patch';
-import { parse, stringify, TomlError } from 'smol-toml';
+import type * as TomlPatch from '@decimalturn/toml-patch';
+import type * as SmolToml from 'smol-toml';
 import { ExitCode, WrapError } from './errors.js';
 
 export const PROVIDER_ID = 'codex-wrap';
@@ -47,11 +47,24 @@ function wanted(doc: Doc, model: string, provider: Provider): Doc {
   return { ...doc, model, model_provider: PROVIDER_ID, model_providers: { ...providers, [PROVIDER_ID]: ours } };
 }
 
-export function parseToml(source: string, path: string): Doc {
+/** The TOML libraries, loaded only when config.toml is touched (start-up time, issue #3). */
+export interface Toml {
+  parse: typeof SmolToml.parse;
+  stringify: typeof SmolToml.stringify;
+  patch: typeof TomlPatch.patch;
+}
+
+export async function loadToml(): Promise<Toml> {
+  const [smol, tp] = await Promise.all([import('smol-toml'), import('@decimalturn/toml-patch')]);
+  return { parse: smol.parse, stringify: smol.stringify, patch: tp.patch };
+}
+
+export function parseToml(toml: Toml, source: string, path: string): Doc {
   try {
-    return parse(source) as Doc;
+    return toml.parse(source) as Doc;
   } catch (err) {
-    const where = err instanceof TomlError ? ` at line ${err.line}, column ${err.column}` : '';
+    const e = err as { line?: unknown; column?: unknown };
+    const where = typeof e.line === 'number' ? ` at line ${e.line}, column ${e.column}` : '';
     throw new WrapError(`${path} is not valid TOML${where}; it was left untouched`, {
       hint: 'fix or move that file, then run codex-wrap again',
       exitCode: ExitCode.codexConfig,
@@ -66,8 +79,9 @@ export function parseToml(source: string, path: string): Doc {
  * library would otherwise write it as an inline table), then patched like every other key.
  * Keys the user added to our table (e.g. request_max_retries) are kept.
  */
-export function renderCodexConfig(source: string, model: string, provider: Provider, path = 'config.toml'): string {
-  const doc = parseToml(source, path);
+export function renderCodexConfig(toml: Toml, source: string, model: string, provider: Provider, path = 'config.toml'): string {
+  const { parse, patch, stringify } = toml;
+  const doc = parseToml(toml, source, path);
   const target = wanted(doc, model, provider);
   if (isDeepEqual(doc, target)) return source;
 
@@ -140,7 +154,7 @@ export async function writeCodexConfig(codexHome: string, model: string, provide
   try {
     const path = await realpath(link).catch(() => link);
     const before = await readIfExists(path);
-    const after = renderCodexConfig(before ?? '', model, provider, path);
+    const after = renderCodexConfig(await loadToml(), before ?? '', model, provider, path);
     if (before !== undefined && after === before) return 'unchanged';
     const mode = before === undefined ? 0o600 : (await stat(path)).mode & 0o777;
     const tmp = join(dirname(path), `.config.toml.codex-wrap-${randomBytes(6).toString('hex')}`);

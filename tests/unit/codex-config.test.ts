@@ -1,8 +1,13 @@
 import { parse } from 'smol-toml';
-import { providerTable, renderCodexConfig } from '../../src/codex-config.js';
+import { loadToml, providerTable, renderCodexConfig as render, type Toml } from '../../src/codex-config.js';
 import { WrapError } from '../../src/errors.js';
 
 const provider = providerTable('https://llm.example.com/v1');
+let toml: Toml;
+beforeAll(async () => {
+  toml = await loadToml();
+});
+const renderCodexConfig = (...args: [string, string, typeof provider, string?]) => render(toml, ...args);
 const USER = `# My Codex settings — keep this comment
 model = "o3" # trailing comment
 approval_policy = "on-request"
