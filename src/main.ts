@@ -97,7 +97,6 @@ async function session(d: Deps, s: Settings, bin: string, userArgs: string[], lo
 
   let refresher: Refresher | undefined;
   let proxy: AuthProxy | undefined;
-  let expiryTimer: unknown;
   try {
     let key: string;
     if (s.proxy) {
@@ -125,11 +124,8 @@ async function session(d: Deps, s: Settings, bin: string, userArgs: string[], lo
     } else {
       key = first.value;
       const at = new Date(first.expiresAt).toISOString().slice(11, 19);
+      // Said once, before Codex takes the terminal: a later line would land inside Codex's TUI.
       log.info(`direct mode (PROXY_MODE=false): the token expires at ${at} UTC and is not refreshed inside Codex`);
-      expiryTimer = d.clock.setTimeout(
-        () => log.warn('the token given to Codex has expired; restart codex-wrap, or use the default PROXY_MODE=true'),
-        Math.max(0, first.expiresAt - d.clock.now()),
-      );
     }
     const args = codexArgs({ userArgs, model: s.model, provider, proxyBaseUrl: proxy?.baseUrl });
     const secrets = [s.oauth?.clientSecret, s.proxy ? first.value : undefined].filter((x): x is string => !!x);
@@ -150,7 +146,6 @@ async function session(d: Deps, s: Settings, bin: string, userArgs: string[], lo
     return code;
   } finally {
     refresher?.stop();
-    if (expiryTimer !== undefined) d.clock.clearTimeout(expiryTimer);
     await proxy?.close();
   }
 }

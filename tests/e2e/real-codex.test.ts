@@ -1,0 +1,161 @@
+/**
+ * The real Codex CLI (the pinned devDependency) through the built codex-wrap, offline: a real OAuth
+ * server and a fake gateway on 127.0.0.1, a throwaway CODEX_HOME for every test.
+ */
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BIN, ROOT, runBinary } from '../support/binary.js';
+import { type Idp, startIdp } from '../support/idp.js';
+import { tempDir } from '../support/run-main.js';
+import { startUpstream, toolModel, type Upstream } from '../support/upstream.js';
+
+const CODEX = join(ROOT, 'node_modules', '.bin', 'codex');
+// CODEX-FACTS.md: with these, Codex opens no connection of its own.
+const OFFLINE = ['--disable', 'plugins', '-c', 'analytics.enabled=false'];
+const EXEC = ['exec', '--skip-git-repo-check', ...OFFLINE];
+
+let idp: Idp;
+let gateway: Upstream;
+let codexHome: string;
+let work: string;
+afterEach(async () => {
+  await gateway?.close();
+  await idp?.close();
+});
+
+async function setUp(ttlSeconds: number, handler?: Parameters<typeof startUpstream>[0]['handler']) {
+  idp = await startIdp({ ttlSeconds });
+  gateway = await startUpstream({ validate: (t) => idp.isValid(t), handler });
+  codexHome = await tempDir('cw-codex-home-');
+  work = await tempDir('cw-work-');
+}
+
+function env(extra: Record<string, string> = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: codexHome,
+    CODEX_HOME: codexHome,
+    CODEX_BIN: CODEX,
+    LLM_API_BASE_URL: gateway.baseUrl,
+    OAUTH_ENDPOINT: idp.tokenEndpoint,
+    OAUTH_CLIENT_ID: idp.clientId,
+    OAUTH_CLIENT_SECRET: idp.clientSecret,
+    OAUTH_SCOPE: 'llm',
+    ...extra,
+  };
+}
+
+const timed = async <T>(f: () => Promise<T>) => {
+  const t = Date.now();
+  const value = await f();
+  return { value, seconds: (Date.now() - t) / 1000 };
+};
+
+test.each([
+  ['proxy', []],
+  ['direct', ['--no-proxy']],
+])('an exec turn completes in %s mode; the answer is on stdout; the exit code is Codex’s', async (_mode, flags) => {
+  await setUp(60);
+  const r = await runBinary([...flags, ...EXEC, 'hello codex'], { env: env(), cwd: work });
+  expect(r.stdout).toBe('upstream says: hello codex\n');
+  expect(r.code).toBe(0);
+  expect(gateway.requests.filter((q) => q.path === '/v1/responses').every((q) => q.status === 200)).toBe(true);
+}, 60_000);
+
+test('a session longer than its tokens: proxy mode succeeds, direct mode fails', async () => {
+  await setUp(2, toolModel('sleep 3'));
+  const args = [...EXEC, '--dangerously-bypass-approvals-and-sandbox', 'run sleep 3'];
+  const proxied = await runBinary(args, { env: env(), cwd: work });
+  expect(proxied.stdout).toContain('The command `sleep 3` ran');
+  expect(proxied.code).toBe(0);
+  const turns = gateway.requests.filter((q) => q.path === '/v1/responses');
+  expect(turns.map((q) => q.status)).toEqual([200, 200]);
+  expect(turns[0].authorization).not.toBe(turns[1].authorization); // the first token had expired
+
+  gateway.requests.length = 0;
+  const direct = await timed(() => runBinary(['--no-proxy', ...args], { env: env(), cwd: work }));
+  expect(direct.value.code).not.toBe(0);
+  expect(gateway.requests.some((q) => q.status === 401)).toBe(true);
+  expect(direct.seconds).toBeLessThan(60);
+}, 120_000);
+
+test("after a run, the user's config.toml keeps every key, comment and trust entry", async () => {
+  await setUp(60);
+  const user = `# my settings — keep me
+approval_policy = "never" # inline comment
+
+[projects."${work}"]
+trust_level = "trusted"
+
+[model_providers.other]
+name = "Other"
+base_url = "https://other.example.com/v1"
+
+[tui]
+notifications = false
+`;
+  await writeFile(join(codexHome, 'config.toml'), user);
+  const r = await runBinary([...EXEC, 'hi'], { env: env(), cwd: work });
+  expect(r.code).toBe(0);
+  const after = await readFile(join(codexHome, 'config.toml'), 'utf8');
+  expect(after.startsWith(user.split('\n[projects')[0])).toBe(true);
+  for (const block of user.split('\n\n').slice(1)) expect(after).toContain(block.trim());
+  expect(after).toContain(`base_url = "${gateway.baseUrl}"`);
+}, 60_000);
+
+describe('bad settings end with a clear error, never a hang', () => {
+  test('unreachable IdP: codex-wrap’s one line, exit 5', async () => {
+    await setUp(60);
+    await idp.close();
+    const r = await timed(() => runBinary([...EXEC, 'hi'], { env: env(), cwd: work }));
+    expect(r.value.code).toBe(5);
+    expect(r.value.stderr).toMatch(/^codex-wrap: cannot reach the token endpoint .*\n$/);
+    expect(r.seconds).toBeLessThan(30);
+  }, 60_000);
+
+  test('invalid_client: exit 4', async () => {
+    await setUp(60);
+    const r = await timed(() => runBinary([...EXEC, 'hi'], { env: env({ OAUTH_CLIENT_SECRET: 'not-the-secret' }), cwd: work }));
+    expect(r.value.code).toBe(4);
+    expect(r.value.stderr).toMatch(/^codex-wrap: the IdP refused the token request: invalid_client/);
+    expect(r.seconds).toBeLessThan(30);
+  }, 60_000);
+
+  test("gateway down: Codex's own error, a non-zero exit, in bounded time", async () => {
+    await setUp(60);
+    await gateway.close();
+    const r = await timed(() =>
+      runBinary([...EXEC, '-c', 'model_providers.codex-wrap.request_max_retries=1', '-c', 'model_providers.codex-wrap.stream_max_retries=1', 'hi'], {
+        env: env(),
+        cwd: work,
+      }),
+    );
+    expect(r.value.code).not.toBe(0);
+    expect(r.value.stderr).toMatch(/502|cannot reach/);
+    expect(r.seconds).toBeLessThan(120);
+  }, 180_000);
+});
+
+test('the interactive TUI in a pseudo-terminal: first request through the proxy, clean exit on Ctrl-C', async () => {
+  await setUp(60);
+  await writeFile(join(codexHome, 'config.toml'), `[projects."${work}"]\ntrust_level = "trusted"\n`);
+  const log = join(codexHome, 'pty.log');
+  const child = spawn('python3', [join(ROOT, 'tests', 'support', 'pty-run.py'), process.execPath, BIN, ...OFFLINE, 'hello tui'], {
+    cwd: work,
+    env: { ...env(), PTY_LOG: log },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  for (let i = 0; i < 300 && !gateway.requests.some((q) => q.path === '/v1/responses'); i++) await sleep(100);
+  const first = gateway.requests.find((q) => q.path === '/v1/responses');
+  expect(first?.status).toBe(200); // the proxy accepted Codex's session key and sent a valid IdP token
+  expect(JSON.parse(first?.body ?? '{}').max_output_tokens).toBe(4096);
+  await sleep(1000);
+  child.kill('SIGUSR1'); // types Ctrl-C
+  const code = await Promise.race([exited, sleep(20_000).then(() => 'hang')]);
+  if (code === 'hang') child.kill('SIGKILL');
+  expect([0, 130]).toContain(code);
+  expect(await readFile(log, 'utf8')).toContain('hello tui');
+}, 60_000);
