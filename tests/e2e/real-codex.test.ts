@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, ROOT, runBinary } from '../support/binary.js';
 import { type Idp, startIdp } from '../support/idp.js';
 import { tempDir } from '../support/run-main.js';
-import { startUpstream, toolModel, type Upstream } from '../support/upstream.js';
+import { type Handler, startUpstream, toolModel, type Upstream } from '../support/upstream.js';
 
 const CODEX = join(ROOT, 'node_modules', '.bin', 'codex');
 // CODEX-FACTS.md: with these, Codex opens no connection of its own.
@@ -25,7 +25,7 @@ afterEach(async () => {
   await idp?.close();
 });
 
-async function setUp(ttlSeconds: number, handler?: Parameters<typeof startUpstream>[0]['handler']) {
+async function setUp(ttlSeconds: number, handler?: Handler) {
   idp = await startIdp({ ttlSeconds });
   gateway = await startUpstream({ validate: (t) => idp.isValid(t), handler });
   codexHome = await tempDir('cw-codex-home-');
