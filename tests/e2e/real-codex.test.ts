@@ -56,13 +56,17 @@ const timed = async <T>(f: () => Promise<T>) => {
 test.each([
   ['proxy', []],
   ['direct', ['--no-proxy']],
-])('an exec turn completes in %s mode; the answer is on stdout; the exit code is Codex’s', async (_mode, flags) => {
-  await setUp(60);
-  const r = await runBinary([...flags, ...EXEC, 'hello codex'], { env: env(), cwd: work });
-  expect(r.stdout).toBe('upstream says: hello codex\n');
-  expect(r.code).toBe(0);
-  expect(gateway.requests.filter((q) => q.path === '/v1/responses').every((q) => q.status === 200)).toBe(true);
-}, 60_000);
+])(
+  'an exec turn completes in %s mode; the answer is on stdout; the exit code is Codex’s',
+  async (_mode, flags) => {
+    await setUp(60);
+    const r = await runBinary([...flags, ...EXEC, 'hello codex'], { env: env(), cwd: work });
+    expect(r.stdout).toBe('upstream says: hello codex\n');
+    expect(r.code).toBe(0);
+    expect(gateway.requests.filter((q) => q.path === '/v1/responses').every((q) => q.status === 200)).toBe(true);
+  },
+  60_000,
+);
 
 test('a session longer than its tokens: proxy mode succeeds, direct mode fails', async () => {
   await setUp(2, toolModel('sleep 3'));
@@ -127,10 +131,13 @@ describe('bad settings end with a clear error, never a hang', () => {
     await setUp(60);
     await gateway.close();
     const r = await timed(() =>
-      runBinary([...EXEC, '-c', 'model_providers.codex-wrap.request_max_retries=1', '-c', 'model_providers.codex-wrap.stream_max_retries=1', 'hi'], {
-        env: env(),
-        cwd: work,
-      }),
+      runBinary(
+        [...EXEC, '-c', 'model_providers.codex-wrap.request_max_retries=1', '-c', 'model_providers.codex-wrap.stream_max_retries=1', 'hi'],
+        {
+          env: env(),
+          cwd: work,
+        },
+      ),
     );
     expect(r.value.code).not.toBe(0);
     expect(r.value.stderr).toMatch(/502|cannot reach/);
