@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { createNet } from '../src/net.js';
 import { startProxy } from '../src/proxy.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,6 +32,7 @@ async function serve(role: 'gateway' | 'proxy', upstream?: string): Promise<stri
       sessionKey: key,
       tokens: { token: async () => 'bench-token', forceRefresh: async () => 'bench-token' },
       maxTokens: 4096,
+      net: createNet({}),
     });
     return proxy.baseUrl;
   }

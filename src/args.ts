@@ -3,11 +3,19 @@
  * `--`) everything goes to Codex verbatim, so `alias codex=codex-wrap` never changes a Codex command.
  * No flag takes a secret: argv is visible to every user of the machine.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError, Option, Command as Program } from 'commander';
 import { ExitCode, WrapError } from './errors.js';
 import type { Key } from './settings.js';
 
+/** codex-wrap's own commands: names Codex does not use, so an alias never changes a Codex command. */
+export const COMMANDS = ['status', 'check', 'print-config', 'token'] as const;
+export type Command = 'run' | (typeof COMMANDS)[number];
+
 export interface Parsed {
+  command: Command;
+  /** `--json` after status or check. */
+  json: boolean;
+  noCache: boolean;
   /** Values from flags, keyed like the environment. */
   flags: Partial<Record<Key, string>>;
   envFile?: string;
@@ -31,6 +39,7 @@ const VALUE_FLAGS: ReadonlyArray<[flag: string, key: Key, what: string]> = [
   ['--oauth-auth-method <method>', 'OAUTH_AUTH_METHOD', 'client_secret_basic | client_secret_post'],
   ['--codex-home <dir>', 'CODEX_HOME', "Codex's home (CODEX_HOME, default ~/.codex)"],
   ['--codex-bin <path>', 'CODEX_BIN', 'the real codex executable (CODEX_BIN, default: PATH)'],
+  ['--ca-cert-file <file>', 'CA_CERT_FILE', 'extra CA certificates (PEM) for the IdP and the gateway (CA_CERT_FILE)'],
 ];
 
 function attributeOf(flag: string): string {
@@ -38,8 +47,8 @@ function attributeOf(flag: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export function buildProgram(): Command {
-  const program = new Command('codex-wrap')
+export function buildProgram(): Program {
+  const program = new Program('codex-wrap')
     .usage('[wrapper options] [codex args...]')
     .description(
       'Runs the OpenAI Codex CLI against an OAuth2-protected LLM gateway, keeping its token fresh.\n' +
@@ -57,6 +66,7 @@ export function buildProgram(): Command {
     .option('--proxy', 'PROXY_MODE=true (default): refreshed tokens reach Codex through a loopback proxy')
     .option('--no-proxy', "PROXY_MODE=false: put the token in Codex's environment (it is not refreshed there)")
     .option('--trust-project-env', "let this directory's .env choose OAUTH_ENDPOINT / LLM_API_BASE_URL")
+    .option('--no-cache', 'neither read nor write the token cache')
     .option('--verbose', 'log each step with its timing on stderr (secrets redacted)')
     .option('--debug', 'like --verbose, and print stack traces of errors')
     .addOption(new Option('-h, --help', 'show this help'));
@@ -85,8 +95,27 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   }
   if (o.mock) flags.MOCK_MODE = 'true';
   if (o.proxy !== undefined) flags.PROXY_MODE = String(o.proxy);
+  const rest = [...program.args];
+  // A command name right after `--` is a prompt for Codex (`codex-wrap -- status`).
+  const afterDashDash = argv[argv.length - rest.length - 1] === '--';
+  const command = !afterDashDash && (COMMANDS as readonly string[]).includes(rest[0] ?? '') ? (rest[0] as Command) : 'run';
+  let json = false;
+  if (command !== 'run') {
+    const extra = rest.slice(1);
+    json = extra.includes('--json') && (command === 'status' || command === 'check');
+    const unknown = extra.filter((a) => !(a === '--json' && json));
+    if (unknown.length > 0) {
+      throw new WrapError(`codex-wrap ${command} does not take ${unknown.join(' ')}`, {
+        hint: `see codex-wrap --help; to send "${command}" to Codex as a prompt, use codex-wrap -- ${command}`,
+        exitCode: ExitCode.usage,
+      });
+    }
+  }
   const debugEnv = (env.DEBUG ?? '').split(',').some((d) => d.trim() === 'codex-wrap' || d.trim() === '*');
   return {
+    command,
+    json,
+    noCache: o.cache === false,
     flags,
     envFile: o.envFile,
     trustProjectEnv: Boolean(o.trustProjectEnv) || ['1', 'true', 'yes'].includes((env.CODEX_WRAP_TRUST_PROJECT_ENV ?? '').toLowerCase()),
@@ -94,6 +123,6 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     debug: Boolean(o.debug),
     help: Boolean(o.help),
     version: Boolean(o.version),
-    codexArgs: [...program.args],
+    codexArgs: command === 'run' ? rest : [],
   };
 }

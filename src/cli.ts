@@ -12,8 +12,19 @@ const code = await main({
   cwd: process.cwd(),
   home: process.env.HOME || homedir(),
   version: typeof CODEX_WRAP_VERSION === 'string' ? CODEX_WRAP_VERSION : 'dev',
+  pid: process.pid,
+  uid: process.getuid?.(),
+  isAlive: (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
   clock: {
     now: Date.now,
     setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),

@@ -4,13 +4,13 @@
  * regenerated from a template (CODEX-FACTS.md).
  */
 
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type * as TomlPatch from '@decimalturn/toml-patch';
 import type * as SmolToml from 'smol-toml';
 import { ExitCode, WrapError } from './errors.js';
+import { writeAtomic } from './files.js';
 
 export const PROVIDER_ID = 'codex-wrap';
 export const KEY_ENV = 'CUSTOM_LLM_API_KEY';
@@ -157,21 +157,7 @@ export async function writeCodexConfig(codexHome: string, model: string, provide
     const after = renderCodexConfig(await loadToml(), before ?? '', model, provider, path);
     if (before !== undefined && after === before) return 'unchanged';
     const mode = before === undefined ? 0o600 : (await stat(path)).mode & 0o777;
-    const tmp = join(dirname(path), `.config.toml.codex-wrap-${randomBytes(6).toString('hex')}`);
-    const fh = await open(tmp, 'wx', mode);
-    try {
-      await fh.writeFile(after, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await chmod(tmp, mode);
-      await rename(tmp, path);
-    } catch (err) {
-      await unlink(tmp).catch(() => {});
-      throw err;
-    }
+    await writeAtomic(path, after, mode);
     return before === undefined ? 'created' : 'updated';
   } catch (err) {
     if (err instanceof WrapError) throw err;

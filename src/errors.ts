@@ -40,7 +40,7 @@ export const REPORT_URL = 'https://github.com/codex-wrap/codex-wrap/issues';
 
 /** What to print for a failure, and the exit code. Pure; the caller redacts and writes. */
 export function describeFailure(err: unknown, debug: boolean): { text: string; exitCode: number } {
-  const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+  const stack = debug ? debugDetails(err) : '';
   if (err instanceof WrapError) {
     const head = `codex-wrap: ${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
     const lines = [head, ...err.details.map((d) => `  - ${d}`)];
@@ -53,4 +53,16 @@ export function describeFailure(err: unknown, debug: boolean): { text: string; e
       (debug ? stack : ' (run with --debug for details)'),
     exitCode: ExitCode.internal,
   };
+}
+
+/** The stack and the chain of causes, for --debug. */
+function debugDetails(err: unknown): string {
+  const out: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    out.push(e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+    if (e) out.push('caused by:');
+  }
+  return `\n${out.join('\n')}`;
 }

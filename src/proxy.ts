@@ -4,10 +4,12 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { loadUndici } from './lazy.js';
 import { lastUserText, mockAnswerText, mockResponseEvents } from './mock-model.js';
+import type { Net } from './net.js';
 import type { Refresher } from './refresh.js';
 
 export const BASE_PATH = '/v1';
@@ -54,12 +56,15 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Headers minus hop-by-hop ones (RFC 9110 §7.6.1, including those named in Connection) and `drop`. Pure. */
-export function forwardHeaders(headers: http.IncomingHttpHeaders, drop: readonly string[] = []): http.OutgoingHttpHeaders {
+export function forwardHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  drop: readonly string[] = [],
+): Record<string, string | string[]> {
   const named = String(headers.connection ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
-  const out: http.OutgoingHttpHeaders = {};
+  const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined || HOP_BY_HOP.has(k) || named.includes(k) || drop.includes(k)) continue;
     out[k] = v;
@@ -134,26 +139,28 @@ export async function startProxy(o: {
   sessionKey: string;
   tokens: Pick<Refresher, 'token' | 'forceRefresh'>;
   maxTokens: number;
+  /** How to reach the gateway (HTTPS_PROXY, extra CAs); net.ts makes it. */
+  net: Pick<Net, 'dispatcherFor'>;
   log?: (message: string) => void;
 }): Promise<AuthProxy> {
   const stats: ProxyStats = { requests: 0, rejected: 0, retries: 0, upstreamErrors: 0 };
-  const agent = o.upstream?.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   const log = o.log ?? (() => {});
   let mockCount = 0;
 
-  const send = (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) =>
-    new Promise<IncomingMessage>((resolve, reject) => {
-      const headers = forwardHeaders(req.headers, Buffer.isBuffer(body) ? ['authorization', 'content-length'] : ['authorization']);
-      headers.authorization = `Bearer ${token}`;
-      if (Buffer.isBuffer(body) && (body.length > 0 || req.method === 'POST' || req.method === 'PUT')) {
-        headers['content-length'] = body.length;
-      }
-      const up = (url.protocol === 'https:' ? https : http).request(url, { method: req.method, headers, agent, signal }, resolve);
-      up.on('socket', (s) => s.setNoDelay(true));
-      up.on('error', reject);
-      if (Buffer.isBuffer(body)) up.end(body);
-      else body.pipe(up);
+  const send = async (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) => {
+    const [{ request }, dispatcher] = await Promise.all([loadUndici(), o.net.dispatcherFor(url)]);
+    const buffered = Buffer.isBuffer(body);
+    const headers = forwardHeaders(req.headers, buffered ? ['authorization', 'content-length'] : ['authorization']);
+    headers.authorization = `Bearer ${token}`;
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    return request(url, {
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers,
+      body: hasBody ? body : undefined,
+      signal,
+      dispatcher,
     });
+  };
 
   const mock = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
@@ -220,15 +227,16 @@ export async function startProxy(o: {
     // The body is buffered only where it is rewritten; otherwise streamed and recorded for a retry.
     let body: Buffer | undefined =
       isResponses && o.maxTokens > 0 ? withMaxTokens(await readAll(req, MAX_BUFFERED_BODY), o.maxTokens) : undefined;
-    // Recording starts in the same tick as the pipe in send(), so neither misses a chunk.
+    // Recording and the pipe start in the same tick, so neither misses a chunk.
+    const streamed = body ? undefined : req.pipe(new PassThrough());
     const recorded = body ? undefined : readAll(req, MAX_BUFFERED_BODY);
     recorded?.catch(() => {});
 
     const url = upstreamUrl(o.upstream, path);
-    let up = await send(url, req, token, body ?? req, abort.signal);
+    let up = await send(url, req, token, body ?? (streamed as Readable), abort.signal);
     if (up.statusCode === 401) {
       // client-go's rule: refresh only if the rejected token is still the current one; retry once.
-      const rejectedBody = await readAll(up, MAX_BUFFERED_BODY);
+      const rejectedBody = await readAll(up.body, MAX_BUFFERED_BODY);
       let fresh: string | undefined;
       try {
         fresh = await o.tokens.forceRefresh(token);
@@ -244,11 +252,11 @@ export async function startProxy(o: {
       body ??= await (recorded as Promise<Buffer>);
       up = await send(url, req, fresh, body, abort.signal);
     }
-    if ((up.statusCode ?? 0) >= 500) stats.upstreamErrors += 1;
-    res.writeHead(up.statusCode ?? 502, up.statusMessage, forwardHeaders(up.headers));
+    if (up.statusCode >= 500) stats.upstreamErrors += 1;
+    res.writeHead(up.statusCode, forwardHeaders(up.headers));
     res.flushHeaders();
-    up.on('error', () => res.destroy());
-    up.pipe(res);
+    up.body.on('error', () => res.destroy());
+    up.body.pipe(res);
   };
 
   const server = http.createServer({ noDelay: true }, (req, res) => {
@@ -276,11 +284,10 @@ export async function startProxy(o: {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        agent.destroy();
       }),
   };
 }
 
 function abortedByClient(err: Error): boolean {
-  return err.name === 'AbortError' || (err as NodeJS.ErrnoException).code === 'ABORT_ERR';
+  return err.name === 'AbortError' || ['ABORT_ERR', 'UND_ERR_ABORTED'].includes(String((err as NodeJS.ErrnoException).code));
 }

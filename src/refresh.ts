@@ -71,9 +71,9 @@ export function startRefresher(o: {
   };
 
   // Single-flight: every caller during a grant gets the same promise.
-  const refresh = (): Promise<Token> => {
+  const refresh = (avoid?: string): Promise<Token> => {
     inflight ??= o.source
-      .fetch()
+      .fetch(avoid ? { avoid } : undefined)
       .then(
         (fresh) => {
           token = fresh;
@@ -109,7 +109,7 @@ export function startRefresher(o: {
     },
     async forceRefresh(rejected) {
       if (rejected !== token.value) return this.token();
-      return (await refresh()).value;
+      return (await refresh(rejected)).value;
     },
     current: () => token,
     stats,

@@ -28,6 +28,8 @@ export interface Settings {
   proxy: boolean;
   codexHome: string;
   codexBin?: string;
+  /** Extra CA certificates (PEM) for the IdP and the gateway, on top of the system roots. */
+  caFile?: string;
 }
 
 /** One source of values, keyed by variable name. `label` says where a value came from. */
@@ -52,6 +54,7 @@ export const KEYS = [
   'PROXY_MODE',
   'CODEX_HOME',
   'CODEX_BIN',
+  'CA_CERT_FILE',
 ] as const;
 export type Key = (typeof KEYS)[number];
 
@@ -202,6 +205,7 @@ export function validate(r: Partial<Record<Key, Resolved>>, ctx: Context): Setti
     proxy,
     codexHome: get('CODEX_HOME') || `${ctx.home}/.codex`,
     codexBin: get('CODEX_BIN') || undefined,
+    caFile: get('CA_CERT_FILE') || undefined,
   };
 }
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { ExitCode, WrapError } from './errors.js';
+import { configDir } from './paths.js';
 import type { Layer } from './settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -20,10 +21,7 @@ async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
-export function userEnvFile(env: Env, home: string): string {
-  const base = env.XDG_CONFIG_HOME || join(home, '.config');
-  return join(base, 'codex-wrap', '.env');
-}
+export const userEnvFile = (env: Env, home: string): string => join(configDir(env, home), '.env');
 
 /** The layers in merge order (see `resolve` in settings.ts). */
 export async function readLayers(opts: {

@@ -12,10 +12,13 @@ export interface Token {
   issuedAt: number;
   /** Epoch ms. */
   expiresAt: number;
+  /** The scope the IdP granted, when it says. */
+  scope?: string;
 }
 
 export interface TokenSource {
-  fetch(): Promise<Token>;
+  /** `avoid`: a token the gateway rejected; a cache must not hand it out again. */
+  fetch(opts?: { avoid?: string }): Promise<Token>;
 }
 
 export const MOCK_TOKEN = 'codex-wrap-mock-token';
@@ -83,6 +86,7 @@ export function createOAuthTokenSource(
           value: res.access_token,
           issuedAt: now,
           expiresAt: expiryOf(res.access_token, res.expiresIn(), now, deps.fallbackLifetimeMs),
+          scope: typeof res.scope === 'string' ? res.scope : undefined,
         };
       } catch (err) {
         throw describeGrantError(err, oauth.endpoint);

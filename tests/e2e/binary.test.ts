@@ -56,10 +56,13 @@ test('no wrapper output ever holds the client secret or a token, even with --ver
     ['--debug', 'exec', 'hi'],
   ]) {
     const r = await runBinary(args, { env: { ...env, FAKE_CODEX_BASE_URL: upstream.baseUrl }, cwd: home });
-    expect(r.code).toBe(0);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     outputs.push(r.stdout, r.stderr);
   }
-  const bad = await runBinary(['--debug', 'exec', 'hi'], { env: { ...env, OAUTH_CLIENT_SECRET: `${idp.clientSecret}-wrong` }, cwd: home });
+  const bad = await runBinary(['--debug', '--no-cache', 'exec', 'hi'], {
+    env: { ...env, OAUTH_CLIENT_SECRET: `${idp.clientSecret}-wrong` },
+    cwd: home,
+  });
   expect(bad.code).toBe(4);
   outputs.push(bad.stdout, bad.stderr);
   await upstream.close();
@@ -67,7 +70,7 @@ test('no wrapper output ever holds the client secret or a token, even with --ver
   const tokens = [...new Set(upstream.requests.map((r) => r.authorization?.replace('Bearer ', '') ?? ''))];
   expect(tokens.length).toBeGreaterThan(0);
   const all = outputs.join('\n');
-  expect(all).toContain('token: obtained');
+  expect(all).toContain('token: valid for');
   expect(all).not.toContain(idp.clientSecret);
   for (const t of tokens) expect(all).not.toContain(t);
 });

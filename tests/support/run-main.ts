@@ -9,7 +9,7 @@ export async function tempDir(prefix = 'cw-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-export async function runMain(argv: string[], o: { env: Record<string, string | undefined>; cwd: string; home: string }) {
+export async function runMain(argv: string[], o: { env: Record<string, string | undefined>; cwd: string; home: string; pid?: number }) {
   let stdout = '';
   let stderr = '';
   const code = await main({
@@ -18,6 +18,17 @@ export async function runMain(argv: string[], o: { env: Record<string, string | 
     cwd: o.cwd,
     home: o.home,
     version: 'test',
+    pid: o.pid ?? process.pid,
+    uid: process.getuid?.(),
+    isAlive: (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    stderrIsTTY: false,
     stdout: (t) => {
       stdout += t;
     },

@@ -1,4 +1,5 @@
 /** Wires a real token source, refresher and proxy the way main.ts does, for proxy tests and the bench. */
+import { createNet } from '../../src/net.js';
 import { startProxy } from '../../src/proxy.js';
 import { startRefresher } from '../../src/refresh.js';
 import { createOAuthTokenSource } from '../../src/token.js';
@@ -23,7 +24,9 @@ export async function startSession(idp: Idp, upstream: string | undefined, o: { 
   );
   const refresher = startRefresher({ source, initial: await source.fetch(), intervalMs: o.intervalMs ?? 900_000, clock: realClock });
   const key = 'cwk_test-session-key-0123456789abcdef';
+  const net = createNet({});
   const proxy = await startProxy({
+    net,
     upstream: upstream ? new URL(upstream) : undefined,
     sessionKey: key,
     tokens: refresher,
@@ -43,6 +46,7 @@ export async function startSession(idp: Idp, upstream: string | undefined, o: { 
     async close() {
       refresher.stop();
       await proxy.close();
+      await net.close();
     },
   };
 }

@@ -1,0 +1,10 @@
+/** `codex-wrap status [--json]`: the codex-wrap sessions running on this machine. */
+import type { Deps } from '../context.js';
+import { sessionsDir } from '../paths.js';
+import { formatSessions, listSessions } from '../state.js';
+
+export async function status(d: Deps, json: boolean): Promise<number> {
+  const sessions = await listSessions(sessionsDir(d.env, d.home), d.isAlive);
+  d.stdout(json ? `${JSON.stringify(sessions, null, 2)}\n` : formatSessions(sessions, d.clock.now()));
+  return 0;
+}

@@ -1,0 +1,94 @@
+/** What every command needs, built once: settings, logger, network, token source. */
+import { readFile } from 'node:fs/promises';
+import type { Parsed } from './args.js';
+import { cacheFile, createCachedSource } from './cache.js';
+import { ExitCode, WrapError } from './errors.js';
+import type { Logger } from './log.js';
+import { createNet, type Net } from './net.js';
+import { cacheDir } from './paths.js';
+import type { Clock } from './refresh.js';
+import type { SignalSubscribe } from './run.js';
+import { type Key, type Resolved, resolve, type Settings, validate } from './settings.js';
+import { readLayers } from './sources.js';
+import { createMockTokenSource, createOAuthTokenSource, type TokenSource } from './token.js';
+import type { Spinner } from './ui.js';
+
+export interface Deps {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  home: string;
+  version: string;
+  pid: number;
+  uid?: number;
+  isAlive: (pid: number) => boolean;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stderrIsTTY: boolean;
+  clock: Clock;
+  onSignal: SignalSubscribe;
+  /** True when a terminal is attached (it then sends Ctrl-C to Codex itself). */
+  fromTerminal: boolean;
+  /** Paths of this executable, so that PATH lookup never finds codex-wrap as codex. */
+  self: readonly string[];
+}
+
+export interface Context {
+  d: Deps;
+  args: Parsed;
+  settings: Settings;
+  resolved: Partial<Record<Key, Resolved>>;
+  log: Logger;
+  spinner: Spinner;
+  net: Net;
+  /** PEM files to trust on top of the system roots; empty when none is configured. */
+  caFiles: string[];
+}
+
+async function readCa(path: string, name: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new WrapError(`${name}=${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      hint: 'point it at a PEM file of CA certificates',
+      exitCode: ExitCode.usage,
+    });
+  }
+}
+
+export async function loadContext(d: Deps, args: Parsed, log: Logger, spinner: Spinner): Promise<Context> {
+  const layers = await readLayers({ flags: args.flags, env: d.env, cwd: d.cwd, home: d.home, envFile: args.envFile });
+  const resolved = resolve(layers);
+  const settings = validate(resolved, { home: d.home, trustProject: args.trustProjectEnv });
+  log.secret(settings.oauth?.clientSecret);
+  // Passing our own CA list replaces Node's default set, which is where NODE_EXTRA_CA_CERTS lives.
+  const caFiles = settings.caFile ? [settings.caFile, ...(d.env.NODE_EXTRA_CA_CERTS ? [d.env.NODE_EXTRA_CA_CERTS] : [])] : [];
+  const pems = await Promise.all(caFiles.map((f, i) => readCa(f, i === 0 ? 'CA_CERT_FILE' : 'NODE_EXTRA_CA_CERTS')));
+  return { d, args, settings, resolved, log, spinner, net: createNet(d.env, pems), caFiles };
+}
+
+/** The IdP (through the cache unless --no-cache), or the mock token. */
+export function tokenSource(ctx: Context, opts: { cache: boolean }): TokenSource {
+  const { settings: s, d } = ctx;
+  const intervalMs = s.refreshIntervalSec * 1000;
+  if (!s.oauth) return createMockTokenSource(d.clock.now, intervalMs);
+  const idp = createOAuthTokenSource(s.oauth, { now: d.clock.now, fallbackLifetimeMs: intervalMs, fetch: ctx.net.fetch });
+  const spun: TokenSource = {
+    fetch: async (o) => {
+      ctx.spinner.start('getting a token…');
+      try {
+        return await idp.fetch(o);
+      } finally {
+        ctx.spinner.stop();
+      }
+    },
+  };
+  if (!opts.cache) return spun;
+  return createCachedSource(spun, {
+    file: cacheFile(cacheDir(d.env, d.home), s.oauth),
+    now: d.clock.now,
+    intervalMs,
+    uid: d.uid,
+    note: (m) => ctx.log.verbose(m),
+  });
+}

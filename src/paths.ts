@@ -1,0 +1,14 @@
+/** Where codex-wrap keeps its files, by the XDG base directory rules. Pure. */
+import { join } from 'node:path';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const base = (env: Env, name: string, home: string, fallback: string) => {
+  const v = env[name];
+  // The spec: relative paths are invalid and must be ignored.
+  return v?.startsWith('/') ? v : join(home, fallback);
+};
+
+export const configDir = (env: Env, home: string) => join(base(env, 'XDG_CONFIG_HOME', home, '.config'), 'codex-wrap');
+export const cacheDir = (env: Env, home: string) => join(base(env, 'XDG_CACHE_HOME', home, '.cache'), 'codex-wrap');
+export const sessionsDir = (env: Env, home: string) => join(base(env, 'XDG_STATE_HOME', home, '.local/state'), 'codex-wrap', 'sessions');
