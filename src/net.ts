@@ -21,7 +21,9 @@ export function isExempt(target: URL, noProxy: string | undefined): boolean {
     .filter(Boolean)
     .some((entry) => {
       if (entry === '*') return true;
-      const m = /^(.*?)(?::(\d+))?$/.exec(entry.toLowerCase()) as RegExpExecArray;
+      const e = entry.toLowerCase();
+      // host, host:port, [v6]:port, or a bare IPv6 address (several colons, no port).
+      const m = (e.split(':').length > 2 && !e.startsWith('[') ? [e, e, undefined] : /^\[?(.*?)\]?(?::(\d+))?$/.exec(e)) as RegExpExecArray;
       const name = m[1].replace(/^\*?\.?/, '');
       if (m[2] && m[2] !== port) return false;
       return host === name || host.endsWith(`.${name}`);

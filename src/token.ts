@@ -109,7 +109,7 @@ function systemCode(err: unknown): string | undefined {
   let e = err;
   for (let depth = 0; e && depth < 6; depth++) {
     const code = errorField(e, 'code');
-    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
+    if (typeof code === 'string' && (/^E[A-Z_]+$/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))) return code;
     if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
     e = errorField(e, 'cause');
   }
@@ -164,6 +164,13 @@ export function describeGrantError(err: unknown, endpoint: URL): WrapError {
     });
   }
   const sys = systemCode(err);
+  if (sys && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(sys)) {
+    return new WrapError(`the TLS certificate of ${where} is not trusted (${sys})`, {
+      hint: "set CA_CERT_FILE to your company's CA certificates (PEM); they are added to the system roots",
+      exitCode: ExitCode.idpUnavailable,
+      cause: err,
+    });
+  }
   if (sys !== undefined || name === 'TypeError') {
     return new WrapError(`cannot reach the token endpoint ${where}${sys ? ` (${sys})` : ''}`, {
       hint: 'check OAUTH_ENDPOINT, your network or VPN, and HTTPS_PROXY',

@@ -1,7 +1,7 @@
 /**
  * A fake `codex` executable: writes a report (argv, cwd, whether the key is set, a hash of every
  * environment value — never a value) to $FAKE_CODEX_REPORT, then does what $FAKE_CODEX_MODE says:
- * `exit:N`, `signal:NAME` (kills itself), `request` (one Responses call through the base_url it
+ * `exit:N`, `sleep:S`, `signal:NAME` (kills itself), `request` (one Responses call through the base_url it
  * was given, answer on stdout), or `wait` (records the signals it gets; exits 42 on SIGTERM/SIGINT).
  */
 import { createHash } from 'node:crypto';
@@ -27,6 +27,7 @@ save();
 const mode = process.env.FAKE_CODEX_MODE || 'exit:0';
 const [kind, arg] = mode.split(':');
 if (kind === 'exit') process.exit(Number(arg));
+if (kind === 'sleep') setTimeout(() => process.exit(0), Number(arg) * 1000);
 if (kind === 'signal') process.kill(process.pid, arg);
 if (kind === 'wait') {
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => { report.signals.push(s); save(); setTimeout(() => process.exit(42), 200); });
