@@ -6,7 +6,14 @@ export function helpText(): string {
 Settings (flags > environment > --env-file > ./.env > ~/.config/codex-wrap/.env > defaults):
   LLM_API_BASE_URL, LLM_MODEL_NAME (gpt-4-internal), MAX_TOKENS (4096), TOKEN_REFRESH_INTERVAL (900),
   OAUTH_ENDPOINT, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_SCOPE, OAUTH_AUDIENCE,
-  OAUTH_AUTH_METHOD (client_secret_basic), MOCK_MODE (false), PROXY_MODE (true), CODEX_HOME, CODEX_BIN
+  OAUTH_AUTH_METHOD (client_secret_basic), MOCK_MODE (false), PROXY_MODE (true), CODEX_HOME, CODEX_BIN,
+  CA_CERT_FILE; HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply to codex-wrap's own requests
+
+Commands (codex-wrap's own; \`codex-wrap -- <word>\` sends <word> to Codex as a prompt instead):
+  status [--json]     the codex-wrap sessions running on this machine
+  check [--json]      test settings, IdP, gateway, codex and config.toml (exit 1 if any fails)
+  print-config        the config.toml and codex command line that would be used (changes nothing)
+  token               print a valid access token on stdout
 
 Examples:
   codex-wrap exec "explain this repo"        one non-interactive turn
@@ -15,7 +22,7 @@ Examples:
   alias codex=codex-wrap                      every codex command line keeps its meaning
 
 Exit codes: Codex's own once it runs (128+n if killed by signal n); before that
-  2 bad flags or settings, 3 CODEX_HOME/config.toml, 4 IdP refused, 5 IdP unreachable,
+  1 a check failed, 2 bad flags or settings, 3 CODEX_HOME/config.toml, 4 IdP refused, 5 IdP unreachable,
   6 nested session, 70 internal error, 127 codex not found.
 `;
 }
