@@ -3,14 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-/** Writes `text` to `path` atomically (temp file in the same directory, fsync, rename) with `mode`. */
-export async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+/**
+ * Writes `text` to `path` atomically (temp file in the same directory, rename) with `mode`;
+ * `durable` adds an fsync before the rename, for files a crash must not empty (config.toml).
+ */
+export async function writeAtomic(path: string, text: string, mode: number, durable = true): Promise<void> {
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.codex-wrap.tmp`);
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(text, 'utf8');
     await fh.chmod(mode);
-    await fh.sync();
+    if (durable) await fh.sync();
   } finally {
     await fh.close();
   }

@@ -37,7 +37,7 @@ export async function runSession(ctx: Context): Promise<number> {
 
   let refresher: Refresher | undefined;
   let proxy: AuthProxy | undefined;
-  let state: { stop(): Promise<void> } | undefined;
+  let state: Promise<{ stop(): Promise<void> }> | undefined;
   let lastOutcome: string | undefined;
   try {
     let key: string;
@@ -81,7 +81,8 @@ export async function runSession(ctx: Context): Promise<number> {
       log.info(`direct mode (PROXY_MODE=false): the token expires at ${at} UTC and is not refreshed inside Codex`);
     }
     const started = d.clock.now();
-    state = await startStateFile({
+    // Not awaited: the state file is written while Codex starts, off the start-up path.
+    state = startStateFile({
       dir: sessionsDir(d.env, d.home),
       clock: d.clock,
       note: (m) => log.verbose(m),
@@ -117,7 +118,7 @@ export async function runSession(ctx: Context): Promise<number> {
     return code;
   } finally {
     refresher?.stop();
-    await state?.stop();
+    await (await state)?.stop();
     await proxy?.close();
     await ctx.net.close();
   }

@@ -33,7 +33,7 @@ export async function startStateFile(o: { dir: string; snapshot: () => SessionSt
     const text = JSON.stringify(o.snapshot());
     if (text === last || stopped) return;
     last = text;
-    await writeAtomic(file(), text, 0o600).catch((err: Error) => o.note(`session state not written: ${err.message}`));
+    await writeAtomic(file(), text, 0o600, false).catch((err: Error) => o.note(`session state not written: ${err.message}`));
   };
   const tick = () => {
     void flush().finally(() => {
