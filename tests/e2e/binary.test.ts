@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ROOT, runBinary, startBinary } from '../support/binary.js';
-import { type FakeCodexReport, writeFakeCodex } from '../support/fake-codex.js';
-import { startIdp } from '../support/idp.js';
+import { type FakeCodexReport, waitForFile, writeFakeCodex } from '../support/fake-codex.js';
+import { oauthEnv, startIdp } from '../support/idp.js';
 import { tempDir } from '../support/run-main.js';
 import { startUpstream } from '../support/upstream.js';
 
@@ -41,14 +40,7 @@ test('MOCK_MODE: the built binary runs codex in the caller cwd and returns its e
 test('no wrapper output ever holds the client secret or a token, even with --verbose and failures', async () => {
   const idp = await startIdp({ ttlSeconds: 2 });
   const upstream = await startUpstream({ validate: (t) => idp.isValid(t) });
-  const env = {
-    ...baseEnv(),
-    LLM_API_BASE_URL: upstream.baseUrl,
-    OAUTH_ENDPOINT: idp.tokenEndpoint,
-    OAUTH_CLIENT_ID: idp.clientId,
-    OAUTH_CLIENT_SECRET: idp.clientSecret,
-    FAKE_CODEX_MODE: 'request:hi',
-  };
+  const env = { ...baseEnv(), ...oauthEnv(idp, upstream.baseUrl), FAKE_CODEX_MODE: 'request:hi' };
   const outputs: string[] = [];
   for (const args of [
     ['--verbose', 'exec', 'hi'],
@@ -75,28 +67,16 @@ test('no wrapper output ever holds the client secret or a token, even with --ver
   for (const t of tokens) expect(all).not.toContain(t);
 });
 
-test('SIGTERM to the wrapper reaches Codex once; the wrapper ends with its code, right after it', async () => {
-  const { child, done } = startBinary(['exec', 'x'], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'wait' }, cwd: home });
-  for (let i = 0; i < 100; i++) {
-    if (await readFile(join(home, 'report.json'), 'utf8').catch(() => '')) break;
-    await sleep(50);
-  }
-  child.kill('SIGTERM');
-  const r = await done;
-  expect(r.code).toBe(42);
-  expect((await report()).signals).toEqual(['SIGTERM']);
-});
-
-test('SIGINT without a terminal is forwarded once too', async () => {
-  const { child, done } = startBinary(['exec', 'x'], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'wait' }, cwd: home });
-  for (let i = 0; i < 100; i++) {
-    if (await readFile(join(home, 'report.json'), 'utf8').catch(() => '')) break;
-    await sleep(50);
-  }
-  child.kill('SIGINT');
-  expect((await done).code).toBe(42);
-  expect((await report()).signals).toEqual(['SIGINT']);
-});
+test.each(['SIGTERM', 'SIGINT'] as const)(
+  '%s to the wrapper (no terminal) reaches Codex once; the wrapper ends with its code, right after it',
+  async (signal) => {
+    const { child, done } = startBinary(['exec', 'x'], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'wait' }, cwd: home });
+    await waitForFile(join(home, 'report.json'));
+    child.kill(signal);
+    expect((await done).code).toBe(42);
+    expect((await report()).signals).toEqual([signal]);
+  },
+);
 
 test('npm pack ships only what is needed, and the tarball installs globally and runs', async () => {
   const dir = await tempDir('cw-pack-');

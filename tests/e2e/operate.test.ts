@@ -1,9 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runBinary, startBinary } from '../support/binary.js';
-import { writeFakeCodex } from '../support/fake-codex.js';
-import { startIdp } from '../support/idp.js';
+import { waitForFile, writeFakeCodex } from '../support/fake-codex.js';
+import { oauthEnv, startIdp } from '../support/idp.js';
 import { tempDir } from '../support/run-main.js';
 
 let codex: { dir: string; bin: string };
@@ -17,11 +16,7 @@ test('five codex-wrap processes started at the same moment make exactly one IdP 
   const env = {
     PATH: `${codex.dir}:${process.env.PATH}`,
     HOME: home,
-    LLM_API_BASE_URL: 'http://127.0.0.1:9/v1',
-    OAUTH_ENDPOINT: idp.tokenEndpoint,
-    OAUTH_CLIENT_ID: idp.clientId,
-    OAUTH_CLIENT_SECRET: idp.clientSecret,
-    OAUTH_SCOPE: 'llm',
+    ...oauthEnv(idp, 'http://127.0.0.1:9/v1'),
     FAKE_CODEX_MODE: 'exit:0',
   };
   const results = await Promise.all([1, 2, 3, 4, 5].map(() => runBinary(['exec', 'x'], { env, cwd: home })));
@@ -44,7 +39,7 @@ test('status shows a running session and forgets it when it ends; dead sessions 
   await writeFile(join(sessions, '999999.json'), '{"pid":999999}'); // a session that died without cleaning up
 
   const { child, done } = startBinary(['exec', 'x'], { env, cwd: home });
-  for (let i = 0; i < 100 && !(await readFile(join(home, 'r.json'), 'utf8').catch(() => '')); i++) await sleep(50);
+  await waitForFile(join(home, 'r.json'));
   const table = await runBinary(['status'], { env, cwd: home });
   expect(table.code).toBe(0);
   expect(table.stdout.split('\n')[0]).toMatch(/^PID +MODE +TOKEN EXPIRES +LAST REFRESH +REFRESHES +REQUESTS +ERRORS +CWD$/);

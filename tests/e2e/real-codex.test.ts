@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, ROOT, runBinary } from '../support/binary.js';
-import { type Idp, startIdp } from '../support/idp.js';
+import { type Idp, oauthEnv, startIdp } from '../support/idp.js';
 import { tempDir } from '../support/run-main.js';
 import { type Handler, startUpstream, toolModel, type Upstream } from '../support/upstream.js';
 
@@ -38,11 +38,7 @@ function env(extra: Record<string, string> = {}) {
     HOME: codexHome,
     CODEX_HOME: codexHome,
     CODEX_BIN: CODEX,
-    LLM_API_BASE_URL: gateway.baseUrl,
-    OAUTH_ENDPOINT: idp.tokenEndpoint,
-    OAUTH_CLIENT_ID: idp.clientId,
-    OAUTH_CLIENT_SECRET: idp.clientSecret,
-    OAUTH_SCOPE: 'llm',
+    ...oauthEnv(idp, gateway.baseUrl),
     ...extra,
   };
 }

@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type FakeCodexReport, writeFakeCodex } from '../support/fake-codex.js';
-import { type Idp, startIdp } from '../support/idp.js';
+import { type Idp, oauthEnv, startIdp } from '../support/idp.js';
 import { runMain, tempDir } from '../support/run-main.js';
 import { makeCa, startConnectProxy, type TestCa } from '../support/tls.js';
 import { answer, startUpstream, type Upstream } from '../support/upstream.js';
@@ -31,11 +31,7 @@ const env = (extra: Record<string, string | undefined> = {}) => ({
   PATH: `${codex.dir}:/usr/bin:/bin`,
   HOME: home,
   FAKE_CODEX_REPORT: join(home, 'report.json'),
-  LLM_API_BASE_URL: gateway.baseUrl,
-  OAUTH_ENDPOINT: idp.tokenEndpoint,
-  OAUTH_CLIENT_ID: idp.clientId,
-  OAUTH_CLIENT_SECRET: idp.clientSecret,
-  OAUTH_SCOPE: 'llm',
+  ...oauthEnv(idp, gateway.baseUrl),
   ...extra,
 });
 const run = (args: string[], extra: Record<string, string | undefined> = {}) => runMain(args, { env: env(extra), cwd: work, home });

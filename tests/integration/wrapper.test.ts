@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type FakeCodexReport, sha256, writeFakeCodex } from '../support/fake-codex.js';
-import { type Idp, startIdp } from '../support/idp.js';
+import { type Idp, oauthEnv, startIdp } from '../support/idp.js';
 import { runMain, tempDir } from '../support/run-main.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 
@@ -34,11 +34,7 @@ function env(extra: Record<string, string | undefined> = {}) {
     PATH: `${codex.dir}:/usr/bin:/bin`,
     HOME: home,
     FAKE_CODEX_REPORT: report,
-    LLM_API_BASE_URL: upstream.baseUrl,
-    OAUTH_ENDPOINT: idp.tokenEndpoint,
-    OAUTH_CLIENT_ID: idp.clientId,
-    OAUTH_CLIENT_SECRET: idp.clientSecret,
-    OAUTH_SCOPE: 'llm',
+    ...oauthEnv(idp, upstream.baseUrl),
     ...extra,
   };
 }

@@ -5,9 +5,10 @@
  * was given, answer on stdout), or `wait` (records the signals it gets; exits 42 on SIGTERM/SIGINT).
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const SCRIPT = String.raw`#!/usr/bin/env node
 const fs = require('node:fs');
@@ -67,3 +68,8 @@ export async function writeFakeCodex(): Promise<{ dir: string; bin: string }> {
 }
 
 export const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+
+/** Waits (up to 5 s) until the fake codex has written its report, i.e. it is running. */
+export async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 100 && !(await readFile(path, 'utf8').catch(() => '')); i++) await sleep(50);
+}

@@ -127,3 +127,14 @@ export async function startIdp(
       }),
   };
 }
+
+/** The settings that point codex-wrap at this IdP and a gateway. */
+export function oauthEnv(idp: Idp, gateway: string): Record<string, string> {
+  return {
+    LLM_API_BASE_URL: gateway,
+    OAUTH_ENDPOINT: idp.tokenEndpoint,
+    OAUTH_CLIENT_ID: idp.clientId,
+    OAUTH_CLIENT_SECRET: idp.clientSecret,
+    OAUTH_SCOPE: 'llm',
+  };
+}
