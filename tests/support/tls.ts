@@ -16,37 +16,10 @@ export interface TestCa {
 
 export function makeCa(dir: string): TestCa {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=codex-wrap test CA',
-  );
-  run(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=127.0.0.1',
-  );
+  // A P-256 key pair, written to `key`, with a certificate request (or, with -x509, a CA certificate).
+  const newKey = (key: string) => `req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ${key}`.split(' ');
+  run(...newKey('ca.key'), '-x509', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=codex-wrap test CA');
+  run(...newKey('server.key'), '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   execFileSync('sh', ['-c', 'printf "subjectAltName=IP:127.0.0.1,DNS:localhost\\n" > ext.cnf'], { cwd: dir });
   run(
     'x509',
