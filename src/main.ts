@@ -63,7 +63,13 @@ async function dispatch(ctx: Context, color: 0 | 1): Promise<number> {
   );
   switch (ctx.args.command) {
     case 'check':
-      return printChecks({ d: ctx.d, settings: settingsLines(ctx) }, await runChecks(ctx), ctx.args.json, color);
+      // An IdP's error text could echo anything: check's report is redacted like every log line.
+      return printChecks(
+        { d: { ...ctx.d, stdout: (t) => ctx.d.stdout(ctx.log.redact(t)) }, settings: settingsLines(ctx) },
+        await runChecks(ctx),
+        ctx.args.json,
+        color,
+      );
     case 'print-config':
       return printConfig(ctx);
     case 'token':

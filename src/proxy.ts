@@ -119,15 +119,19 @@ function readAll(stream: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    stream.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        stream.destroy();
+        // Drain the rest unread, so that the client still gets the answer (413).
+        stream.off('data', onData);
+        stream.resume();
+        chunks.length = 0;
         reject(new Error(`request body larger than ${limit} bytes`));
         return;
       }
       chunks.push(c);
-    });
+    };
+    stream.on('data', onData);
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', reject);
   });
@@ -262,6 +266,10 @@ export async function startProxy(o: {
   const server = http.createServer({ noDelay: true }, (req, res) => {
     handle(req, res).catch((err: Error) => {
       if (abortedByClient(err)) return;
+      if (err.message.startsWith('request body larger')) {
+        sendError(res, 413, 'request_too_large', `codex-wrap proxy: ${err.message}`);
+        return;
+      }
       stats.upstreamErrors += 1;
       const target = o.upstream ? o.upstream.origin : 'the mock model';
       sendError(

@@ -228,3 +228,16 @@ test('without a gateway the mock model answers', async () => {
   expect(deltas(await res.text())).toBe('[codex-wrap mock model] You said: hello mock');
   void answer;
 });
+
+test('a request body over 32 MiB that would have to be buffered gets 413 and never reaches upstream', async () => {
+  const s = await startSession(idp, upstream.baseUrl, { maxTokens: 100 });
+  const res = await fetch(`${s.proxy.baseUrl}/responses`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' },
+    body: Buffer.alloc(33 * 1024 * 1024, 'a'),
+  });
+  expect(res.status).toBe(413);
+  expect((await errorOf(res)).code).toBe('request_too_large');
+  await s.close();
+  expect(upstream.requests).toHaveLength(0);
+});
