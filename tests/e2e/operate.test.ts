@@ -52,3 +52,31 @@ test('status shows a running session and forgets it when it ends; dead sessions 
   const after = await runBinary(['status'], { env, cwd: home });
   expect(after.stdout).toBe('no codex-wrap session is running\n');
 }, 60_000);
+
+test('NODE_EXTRA_CA_CERTS is honoured, alone and together with CA_CERT_FILE', async () => {
+  const { makeCa } = await import('../support/tls.js');
+  const https = await import('node:https');
+  const ca = makeCa(await tempDir('cw-ca-'));
+  const other = makeCa(await tempDir('cw-ca2-'));
+  const server = https.createServer({ key: ca.key, cert: ca.cert }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"access_token":"extra-ca-token","token_type":"Bearer","expires_in":60}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const home = await tempDir('cw-extra-ca-');
+  const env = {
+    PATH: process.env.PATH,
+    HOME: home,
+    LLM_API_BASE_URL: 'https://gw.example.com/v1',
+    OAUTH_ENDPOINT: `https://127.0.0.1:${(server.address() as { port: number }).port}/token`,
+    OAUTH_CLIENT_ID: 'c',
+    OAUTH_CLIENT_SECRET: 's3cret-value',
+    NODE_EXTRA_CA_CERTS: ca.caFile,
+  };
+  const alone = await runBinary(['--no-cache', 'token'], { env, cwd: home });
+  const both = await runBinary(['--no-cache', 'token'], { env: { ...env, CA_CERT_FILE: other.caFile }, cwd: home });
+  const neither = await runBinary(['--no-cache', 'token'], { env: { ...env, NODE_EXTRA_CA_CERTS: '' }, cwd: home });
+  server.close();
+  expect([alone.stdout, both.stdout]).toEqual(['extra-ca-token\n', 'extra-ca-token\n']);
+  expect(neither.code).toBe(5);
+});

@@ -128,6 +128,24 @@ test('settings come from the project .env and --env-file', async () => {
   expect((await readReport()).argv).toContain('model="from-env-file"');
 });
 
+test('a `codex` on PATH that is codex-wrap itself is skipped for the real one further on', async () => {
+  const { mkdir, symlink } = await import('node:fs/promises');
+  const self = join(home, 'self', 'codex-wrap.js');
+  await mkdir(join(home, 'self'));
+  await writeFile(self, '');
+  await mkdir(join(home, 'linked'));
+  await symlink(self, join(home, 'linked', 'codex'));
+  await chmod(self, 0o755);
+  const r = await runMain(['--mock', 'exec', 'x'], {
+    env: { PATH: `${join(home, 'linked')}:${codex.dir}:/usr/bin:/bin`, HOME: home, FAKE_CODEX_REPORT: report },
+    cwd: project,
+    home,
+    self: [self],
+  });
+  expect(r.code).toBe(0);
+  expect((await readReport()).argv).toContain('x');
+});
+
 test('a Codex killed by a signal gives 128+n', async () => {
   const r = await runMain(['exec', 'x'], { env: env({ FAKE_CODEX_MODE: 'signal:SIGTERM' }), cwd: project, home });
   expect(r.code).toBe(143);

@@ -9,7 +9,10 @@ export async function tempDir(prefix = 'cw-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-export async function runMain(argv: string[], o: { env: Record<string, string | undefined>; cwd: string; home: string; pid?: number }) {
+export async function runMain(
+  argv: string[],
+  o: { env: Record<string, string | undefined>; cwd: string; home: string; pid?: number; self?: string[] },
+) {
   let stdout = '';
   let stderr = '';
   const code = await main({
@@ -38,7 +41,7 @@ export async function runMain(argv: string[], o: { env: Record<string, string | 
     clock: realClock,
     onSignal: () => () => {},
     fromTerminal: false,
-    self: [],
+    self: o.self ?? [],
   });
   return { code, stdout, stderr };
 }
