@@ -36,8 +36,6 @@ export class WrapError extends Error {
   }
 }
 
-export const REPORT_URL = 'https://github.com/codex-wrap/codex-wrap/issues';
-
 /** What to print for a failure, and the exit code. Pure; the caller redacts and writes. */
 export function describeFailure(err: unknown, debug: boolean): { text: string; exitCode: number } {
   const stack = debug ? debugDetails(err) : '';
@@ -49,7 +47,7 @@ export function describeFailure(err: unknown, debug: boolean): { text: string; e
   const message = err instanceof Error ? err.message : String(err);
   return {
     text:
-      `codex-wrap: internal error: ${message} — this is a bug; please report it at ${REPORT_URL}` +
+      `codex-wrap: internal error: ${message} — this is a bug in codex-wrap; please report it with the output of --debug` +
       (debug ? stack : ' (run with --debug for details)'),
     exitCode: ExitCode.internal,
   };

@@ -11,7 +11,7 @@ import { printToken } from './commands/token.js';
 import { type Context, type Deps, loadContext } from './context.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
 import { helpText } from './help.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger } from './log.js';
 import { runSession } from './session.js';
 import { colorLevel, createSpinner, paint } from './ui.js';
 
@@ -85,5 +85,3 @@ function failedSettings(d: Deps, err: unknown, json: boolean, color: 0 | 1): num
   const checks: Check[] = [{ name: 'settings', ok: false, detail }];
   return printChecks({ d }, checks, json, color);
 }
-
-export type { Logger };

@@ -51,7 +51,10 @@ export function createNet(env: Env, extraCa: readonly string[] = []): Net {
   const tls = extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : undefined;
   const agents = new Map<string, Dispatcher>();
   const load = loadUndici;
+  const byOrigin = new Map<string, Dispatcher>();
   const dispatcherFor = async (target: URL): Promise<Dispatcher> => {
+    const known = byOrigin.get(target.origin);
+    if (known) return known;
     const { Agent, ProxyAgent } = await load();
     const uri = proxyFor(target, env) ?? '';
     let agent = agents.get(uri);
@@ -59,6 +62,7 @@ export function createNet(env: Env, extraCa: readonly string[] = []): Net {
       agent = uri ? new ProxyAgent({ uri, requestTls: tls, proxyTls: tls }) : new Agent({ connect: tls });
       agents.set(uri, agent);
     }
+    byOrigin.set(target.origin, agent);
     return agent;
   };
   const netFetch = (async (input: string | URL | Request, init?: RequestInit) => {

@@ -23,16 +23,22 @@ export interface TokenSource {
 
 export const MOCK_TOKEN = 'codex-wrap-mock-token';
 
-/** Seconds a JWT says it expires at, or undefined for an opaque token. Pure. */
-export function jwtExp(token: string): number | undefined {
+/** A JWT's claims, or undefined for an opaque token. Pure. */
+export function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
     const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return typeof claims?.exp === 'number' ? claims.exp : undefined;
+    return claims && typeof claims === 'object' ? claims : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Seconds a JWT says it expires at, or undefined for an opaque token. Pure. */
+export function jwtExp(token: string): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' ? exp : undefined;
 }
 
 /**

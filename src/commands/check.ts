@@ -11,6 +11,7 @@ import { type Context, tokenSource } from '../context.js';
 import { describeFailure } from '../errors.js';
 import { findCodex } from '../run.js';
 import { KEYS } from '../settings.js';
+import { jwtClaims } from '../token.js';
 import { paint } from '../ui.js';
 
 export interface Check {
@@ -20,18 +21,6 @@ export interface Check {
 }
 
 const SECRET_KEYS = new Set(['OAUTH_CLIENT_SECRET']);
-
-/** A JWT's claims, or undefined for an opaque token. Pure. */
-export function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return claims && typeof claims === 'object' ? claims : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const failure = (err: unknown) => describeFailure(err, false).text.replace(/^codex-wrap: /, '');
 
