@@ -2,9 +2,10 @@
 import { ensureCodexHome, type Provider, providerTable, writeCodexConfig } from './codex-config.js';
 import { childEnv, codexArgs } from './command.js';
 import { type Context, tokenSource } from './context.js';
+import { newSessionKey } from './forward.js';
 import type { Logger } from './log.js';
 import { sessionsDir } from './paths.js';
-import { type AuthProxy, newSessionKey, startProxy } from './proxy.js';
+import { type AuthProxy, startProxy } from './proxy.js';
 import { type Refresher, startRefresher } from './refresh.js';
 import { findCodex, runCodex } from './run.js';
 import type { Settings } from './settings.js';

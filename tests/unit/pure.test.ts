@@ -1,7 +1,7 @@
 import { describeFailure, WrapError } from '../../src/errors.js';
+import { forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from '../../src/forward.js';
 import { createLogger, redact } from '../../src/log.js';
 import { lastUserText, mockResponseEvents } from '../../src/mock-model.js';
-import { forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from '../../src/proxy.js';
 import { describeGrantError, expiryOf, jwtExp } from '../../src/token.js';
 
 const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;

@@ -1,0 +1,81 @@
+/**
+ * Pure decisions of the auth proxy: who may use it, and what a forwarded request looks like.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const BASE_PATH = '/v1';
+
+export function newSessionKey(): string {
+  return `cwk_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Constant-time check of an Authorization header against the session key. Pure. */
+export function isAuthorized(header: string | undefined, key: string): boolean {
+  const given = createHash('sha256')
+    .update(header ?? '')
+    .digest();
+  const want = createHash('sha256').update(`Bearer ${key}`).digest();
+  return timingSafeEqual(given, want);
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+/** Headers minus hop-by-hop ones (RFC 9110 §7.6.1, including those named in Connection) and `drop`. Pure. */
+export function forwardHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  drop: readonly string[] = [],
+): Record<string, string | string[]> {
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || named.includes(k) || drop.includes(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Adds `max_output_tokens` to a Responses request that has none (Codex has no setting for it).
+ * Returns the body unchanged when it is not a JSON object or already sets it. Pure.
+ */
+export function withMaxTokens(body: Buffer, maxTokens: number): Buffer {
+  if (maxTokens <= 0) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return body;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || 'max_output_tokens' in parsed) return body;
+  return Buffer.from(JSON.stringify({ ...parsed, max_output_tokens: maxTokens }));
+}
+
+/** The upstream URL for a proxied path: the gateway base plus what follows /v1. Pure. */
+export function upstreamUrl(base: URL, path: string): URL {
+  const rest = path.slice(BASE_PATH.length);
+  const [pathname, query] = splitOnce(rest, '?');
+  const url = new URL(base.href);
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}${pathname}`;
+  if (query !== undefined) url.search = `?${query}`;
+  else url.search = base.search;
+  return url;
+}
+
+function splitOnce(s: string, sep: string): [string, string | undefined] {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+}
