@@ -70,10 +70,11 @@ export function startRefresher(o: {
     timer = stopped ? undefined : o.clock.setTimeout(() => void refresh().catch(() => {}), ms);
   };
 
-  // Single-flight: every caller during a grant gets the same promise.
-  const refresh = (avoid?: string): Promise<Token> => {
+  // Single-flight: every caller during a grant gets the same promise. A refresh asks for a token
+  // other than the one held: a cache must not hand the same one back (it would be due again at once).
+  const refresh = (): Promise<Token> => {
     inflight ??= o.source
-      .fetch(avoid ? { avoid } : undefined)
+      .fetch({ avoid: token.value })
       .then(
         (fresh) => {
           token = fresh;
@@ -109,7 +110,7 @@ export function startRefresher(o: {
     },
     async forceRefresh(rejected) {
       if (rejected !== token.value) return this.token();
-      return (await refresh(rejected)).value;
+      return (await refresh()).value;
     },
     current: () => token,
     stats,

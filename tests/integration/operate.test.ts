@@ -89,9 +89,12 @@ describe('token cache', () => {
   test("a running session's refreshes update the cache", async () => {
     await idp.close();
     idp = await startIdp({ ttlSeconds: 2 });
-    const r = await run(['exec', 'x'], { FAKE_CODEX_MODE: 'sleep:2.5' });
+    const r = await run(['--verbose', 'exec', 'x'], { FAKE_CODEX_MODE: 'sleep:2.5' });
     expect(r.code).toBe(0);
     expect(idp.grants).toBeGreaterThanOrEqual(2);
+    // Each refresh is a grant: the cache never hands the held token back (no refresh loop).
+    const refreshes = r.stderr.split('\n').filter((l) => l.includes('token: refreshed')).length;
+    expect(refreshes).toBe(idp.grants - 1);
     const cached = JSON.parse(await readFile(join(home, '.cache', 'codex-wrap', (await cacheFiles())[0]), 'utf8'));
     expect(await idp.isValid(cached.value)).toBe(true);
   });
