@@ -98,12 +98,11 @@ export function codexArgs(o: {
   proxyBaseUrl?: string;
 }): string[] {
   const out = ['-c', `model=${tomlString(o.model)}`, '-c', `model_provider=${tomlString(PROVIDER_ID)}`];
-  if (o.provider) {
-    for (const [k, v] of Object.entries(o.provider)) {
-      out.push('-c', `model_providers.${PROVIDER_ID}.${k}=${tomlString(v)}`);
-    }
+  const provider = o.provider ?? (o.proxyBaseUrl ? { base_url: o.proxyBaseUrl } : {});
+  for (const [k, v] of Object.entries(provider)) {
+    const value = k === 'base_url' && o.proxyBaseUrl ? o.proxyBaseUrl : v;
+    out.push('-c', `model_providers.${PROVIDER_ID}.${k}=${tomlString(value)}`);
   }
-  if (o.proxyBaseUrl) out.push('-c', `model_providers.${PROVIDER_ID}.base_url=${tomlString(o.proxyBaseUrl)}`);
   // The TUI's shared daemon keeps the first session's environment and outlives it (CODEX-FACTS.md).
   if (isInteractive(o.userArgs) && !o.userArgs.includes('--no-daemon')) out.push('--no-daemon');
   return [...out, ...o.userArgs];

@@ -64,6 +64,16 @@ test.each([
   60_000,
 );
 
+test('MOCK_MODE=true with nothing else configured: the mock model answers the real Codex', async () => {
+  const home = await tempDir('cw-mock-home-');
+  const r = await runBinary([...EXEC, 'hello'], {
+    env: { PATH: process.env.PATH, HOME: home, CODEX_BIN: CODEX, MOCK_MODE: 'true' },
+    cwd: home,
+  });
+  expect(r.stdout).toBe('[codex-wrap mock model] You said: hello\n');
+  expect(r.code).toBe(0);
+}, 60_000);
+
 test('a session longer than its tokens: proxy mode succeeds, direct mode fails', async () => {
   await setUp(2, toolModel('sleep 3'));
   const args = [...EXEC, '--dangerously-bypass-approvals-and-sandbox', 'run sleep 3'];

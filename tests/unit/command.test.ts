@@ -45,10 +45,16 @@ test.each([
   expect(codexArgs({ userArgs: user, model: 'm' }).slice(4)).toEqual(tail);
 });
 
-test('a provider without config.toml goes on the command line', () => {
-  const args = codexArgs({ userArgs: ['exec', 'x'], model: 'm', provider: providerTable('http://127.0.0.1/v1') });
+test('a provider without config.toml goes on the command line, with the proxy as its one base_url', () => {
+  const args = codexArgs({
+    userArgs: ['exec', 'x'],
+    model: 'm',
+    provider: providerTable('http://unused/v1'),
+    proxyBaseUrl: 'http://127.0.0.1:7/v1',
+  });
   expect(args).toContain('model_providers.codex-wrap.env_key="CUSTOM_LLM_API_KEY"');
   expect(args).toContain('model_providers.codex-wrap.wire_api="responses"');
+  expect(args.filter((a) => a.includes('base_url'))).toEqual(['model_providers.codex-wrap.base_url="http://127.0.0.1:7/v1"']);
 });
 
 test('the child env has the key and the marker, and no secret under any name', () => {
