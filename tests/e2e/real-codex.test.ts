@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BIN, ROOT, runBinary } from '../support/binary.js';
+import { within } from '../support/fake-codex.js';
 import { type Idp, oauthEnv, startIdp } from '../support/idp.js';
 import { tempDir } from '../support/run-main.js';
 import { type Handler, startUpstream, toolModel, type Upstream } from '../support/upstream.js';
@@ -167,7 +168,7 @@ test('the interactive TUI in a pseudo-terminal: first request through the proxy,
   expect(JSON.parse(first?.body ?? '{}').max_output_tokens).toBe(4096);
   await sleep(1000);
   child.kill('SIGUSR1'); // types Ctrl-C
-  const code = await Promise.race([exited, sleep(20_000).then(() => 'hang')]);
+  const code = await within(exited, 20_000, 'hang');
   if (code === 'hang') child.kill('SIGKILL');
   expect([0, 130]).toContain(code);
   expect(await readFile(log, 'utf8')).toContain('hello tui');

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../support/fake-codex.js';
 import { type Idp, startIdp } from '../support/idp.js';
 import { startSession } from '../support/session.js';
 import { answer, startUpstream, type Upstream } from '../support/upstream.js';
@@ -207,7 +208,13 @@ test('a client hanging up mid-stream aborts the upstream request', async () => {
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   await reader.read();
   abort.abort();
-  await expect(Promise.race([closed.then(() => 'closed'), sleep(3000).then(() => 'still open')])).resolves.toBe('closed');
+  await expect(
+    within(
+      closed.then(() => 'closed'),
+      3000,
+      'still open',
+    ),
+  ).resolves.toBe('closed');
   await s.close();
 });
 

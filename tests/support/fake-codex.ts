@@ -73,3 +73,13 @@ export const sha256 = (v: string) => createHash('sha256').update(v).digest('hex'
 export async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 100 && !(await readFile(path, 'utf8').catch(() => '')); i++) await sleep(50);
 }
+
+/** `promise`'s value, or `fallback` after `ms`; the timer does not outlive the race. */
+export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  const ac = new AbortController();
+  try {
+    return await Promise.race([promise, sleep(ms, fallback, { signal: ac.signal })]);
+  } finally {
+    ac.abort();
+  }
+}
