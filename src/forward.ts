@@ -50,18 +50,23 @@ export function forwardHeaders(
 
 /**
  * Adds `max_output_tokens` to a Responses request that has none (Codex has no setting for it).
- * Returns the body unchanged when it is not a JSON object or already sets it. Pure.
+ * The key is spliced in after the opening brace, so every other byte of the body stays as Codex
+ * sent it (and no re-serialisation is paid on the hot path). Returns the body unchanged when it is
+ * not a JSON object or already sets it. Pure.
  */
 export function withMaxTokens(body: Buffer, maxTokens: number): Buffer {
   if (maxTokens <= 0) return body;
+  const text = body.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return body;
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || 'max_output_tokens' in parsed) return body;
-  return Buffer.from(JSON.stringify({ ...parsed, max_output_tokens: maxTokens }));
+  const brace = text.indexOf('{');
+  const rest = Object.keys(parsed).length > 0 ? ',' : '';
+  return Buffer.from(`${text.slice(0, brace + 1)}"max_output_tokens":${maxTokens}${rest}${text.slice(brace + 1)}`);
 }
 
 /** The upstream URL for a proxied path: the gateway base plus what follows /v1. Pure. */

@@ -103,6 +103,17 @@ test.each([
 
 test('withMaxTokens leaves non-JSON alone', () => expect(withMaxTokens(Buffer.from('nope'), 5).toString()).toBe('nope'));
 
+test.each([
+  ['{"model":"m"}', '{"max_output_tokens":7,"model":"m"}'],
+  [' { "a" : [1, {"b":2}] }', ' {"max_output_tokens":7, "a" : [1, {"b":2}] }'],
+  ['{}', '{"max_output_tokens":7}'],
+  ['{ }', '{"max_output_tokens":7 }'],
+])('withMaxTokens keeps every other byte: %s', (body, want) => {
+  const out = withMaxTokens(Buffer.from(body), 7).toString();
+  expect(out).toBe(want);
+  expect(JSON.parse(out)).toEqual({ ...JSON.parse(body), max_output_tokens: 7 });
+});
+
 test('the mock model echoes the last user message, completed', () => {
   const body = {
     input: [
