@@ -143,25 +143,41 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
+export interface ConfigPlan {
+  /** $CODEX_HOME/config.toml, as the user names it. */
+  link: string;
+  /** Where the bytes live (a symlinked config.toml, from dotfile managers, is followed). */
+  path: string;
+  before?: string;
+  after: string;
+  outcome: WriteOutcome;
+}
+
+/** What writing config.toml would do, without writing: for the run, `check` and `print-config`. */
+export async function planCodexConfig(codexHome: string, model: string, provider: Provider): Promise<ConfigPlan> {
+  const link = join(codexHome, 'config.toml');
+  const path = await realpath(link).catch(() => link);
+  const before = await readIfExists(path);
+  const after = renderCodexConfig(await loadToml(), before ?? '', model, provider, path);
+  const outcome = before === undefined ? 'created' : after === before ? 'unchanged' : 'updated';
+  return { link, path, before, after, outcome };
+}
+
 /**
  * Writes config.toml atomically (temp file in the same directory, fsync, rename): a crash leaves
- * the old file or the new one, never half of one. A symlinked config.toml (dotfile managers) is
- * written through to its target.
+ * the old file or the new one, never half of one.
  */
 export async function writeCodexConfig(codexHome: string, model: string, provider: Provider): Promise<WriteOutcome> {
   await ensureCodexHome(codexHome);
-  const link = join(codexHome, 'config.toml');
   try {
-    const path = await realpath(link).catch(() => link);
-    const before = await readIfExists(path);
-    const after = renderCodexConfig(await loadToml(), before ?? '', model, provider, path);
-    if (before !== undefined && after === before) return 'unchanged';
-    const mode = before === undefined ? 0o600 : (await stat(path)).mode & 0o777;
-    await writeAtomic(path, after, mode);
-    return before === undefined ? 'created' : 'updated';
+    const plan = await planCodexConfig(codexHome, model, provider);
+    if (plan.outcome === 'unchanged') return 'unchanged';
+    const mode = plan.before === undefined ? 0o600 : (await stat(plan.path)).mode & 0o777;
+    await writeAtomic(plan.path, plan.after, mode);
+    return plan.outcome;
   } catch (err) {
     if (err instanceof WrapError) throw err;
-    throw new WrapError(`cannot write ${link}: ${(err as Error).message}`, {
+    throw new WrapError(`cannot write ${join(codexHome, 'config.toml')}: ${(err as Error).message}`, {
       hint: 'check the permissions of CODEX_HOME and config.toml',
       exitCode: ExitCode.codexConfig,
       cause: err,

@@ -12,12 +12,19 @@ import type { Settings } from './settings.js';
 import { startStateFile } from './state.js';
 import type { Token } from './token.js';
 
-/** config.toml keeps the real gateway; a mock session without one passes its provider on argv only. */
+/**
+ * The provider to pass on Codex's command line: config.toml keeps the real gateway, so only a mock
+ * session without one needs it (its base_url is the proxy's, set by codexArgs). Pure.
+ */
+export function argvProvider(s: Settings): Provider | undefined {
+  return s.baseUrl ? undefined : providerTable('http://127.0.0.1/v1');
+}
+
 export async function configure(s: Settings, log: Logger): Promise<Provider | undefined> {
   if (!s.baseUrl) {
     await ensureCodexHome(s.codexHome);
     log.verbose('config.toml: left alone (mock model; the provider is passed with -c)');
-    return providerTable('http://127.0.0.1/v1');
+    return argvProvider(s);
   }
   const outcome = await writeCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href));
   log.verbose(`config.toml: ${outcome} (${s.codexHome}/config.toml)`);

@@ -3,10 +3,9 @@
  * gateway, codex, CODEX_HOME and config.toml — ✓/✗ per line; exit 0 only if every line passes.
  */
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access } from 'node:fs/promises';
 import { execa } from 'execa';
-import { loadToml, providerTable, renderCodexConfig } from '../codex-config.js';
+import { planCodexConfig, providerTable } from '../codex-config.js';
 import { type Context, tokenSource } from '../context.js';
 import { describeFailure } from '../errors.js';
 import { findCodex } from '../run.js';
@@ -79,7 +78,6 @@ async function codexCheck(ctx: Context): Promise<Check> {
 
 async function codexHomeCheck(ctx: Context): Promise<Check> {
   const { settings: s } = ctx;
-  const path = join(s.codexHome, 'config.toml');
   try {
     await access(s.codexHome, constants.W_OK);
   } catch (err) {
@@ -89,10 +87,9 @@ async function codexHomeCheck(ctx: Context): Promise<Check> {
   if (!s.baseUrl)
     return { name: 'CODEX_HOME', ok: true, detail: `${s.codexHome}; config.toml is not touched in MOCK_MODE without a gateway` };
   try {
-    const before = await readFile(path, 'utf8').catch(() => undefined);
-    const after = renderCodexConfig(await loadToml(), before ?? '', s.model, providerTable(s.baseUrl.href), path);
-    const what = before === undefined ? 'will be created' : after === before ? 'is up to date' : 'will be updated';
-    return { name: 'CODEX_HOME', ok: true, detail: `${path} ${what}` };
+    const plan = await planCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href));
+    const what = { created: 'will be created', updated: 'will be updated', unchanged: 'is up to date' }[plan.outcome];
+    return { name: 'CODEX_HOME', ok: true, detail: `${plan.link} ${what}` };
   } catch (err) {
     return { name: 'CODEX_HOME', ok: false, detail: failure(err) };
   }

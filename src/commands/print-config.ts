@@ -1,33 +1,35 @@
 /** `codex-wrap print-config`: the config.toml that would be written and the codex command line. A dry run. */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadToml, providerTable, renderCodexConfig } from '../codex-config.js';
+import { planCodexConfig, providerTable } from '../codex-config.js';
 import { codexArgs } from '../command.js';
 import type { Context } from '../context.js';
 import { findCodex } from '../run.js';
+import { argvProvider } from '../session.js';
 
 /** Quotes an argument for a POSIX shell, only when it needs it. Pure. */
 export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+const WHAT = { created: 'would be created', updated: 'would be updated', unchanged: 'is up to date' } as const;
+
 export async function printConfig(ctx: Context): Promise<number> {
   const { settings: s, d } = ctx;
-  const path = join(s.codexHome, 'config.toml');
   const lines: string[] = [];
   if (s.baseUrl) {
-    const before = await readFile(path, 'utf8').catch(() => undefined);
-    const after = renderCodexConfig(await loadToml(), before ?? '', s.model, providerTable(s.baseUrl.href), path);
-    const what = before === undefined ? 'would be created' : after === before ? 'is up to date' : 'would be updated';
-    lines.push(`# ${path} ${what}:`, after.trimEnd(), '');
+    const plan = await planCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href));
+    lines.push(`# ${plan.link} ${WHAT[plan.outcome]}:`, plan.after.trimEnd(), '');
   } else {
-    lines.push(`# ${path} is left alone (MOCK_MODE without a gateway: the provider goes on the command line)`, '');
+    lines.push(
+      `# ${join(s.codexHome, 'config.toml')} is left alone (MOCK_MODE without a gateway: the provider goes on the command line)`,
+      '',
+    );
   }
   const bin = await findCodex({ codexBin: s.codexBin, path: d.env.PATH ?? '', cwd: d.cwd, self: d.self }).catch(() => 'codex');
   const args = codexArgs({
     userArgs: [],
     model: s.model,
-    provider: s.baseUrl ? undefined : providerTable('http://127.0.0.1/v1'),
+    provider: argvProvider(s),
     proxyBaseUrl: s.proxy ? 'http://127.0.0.1:PORT/v1' : undefined,
   });
   lines.push(
