@@ -35,7 +35,6 @@ export interface RefreshStats {
   refreshes: number;
   failures: number;
   lastRefreshAt?: number;
-  lastError?: string;
 }
 
 export interface Refresher {
@@ -81,7 +80,6 @@ export function startRefresher(o: {
           failuresInARow = 0;
           stats.refreshes += 1;
           stats.lastRefreshAt = o.clock.now();
-          stats.lastError = undefined;
           o.onRefresh?.(fresh);
           schedule(refreshDelay(fresh, o.clock.now(), o.intervalMs, random()));
           return fresh;
@@ -89,7 +87,6 @@ export function startRefresher(o: {
         (err: unknown) => {
           failuresInARow += 1;
           stats.failures += 1;
-          stats.lastError = err instanceof Error ? err.message : String(err);
           o.onError?.(err, failuresInARow);
           schedule(backoffDelay(failuresInARow, random()));
           throw err;

@@ -49,7 +49,6 @@ export async function runCodex(o: {
   env: Record<string, string | undefined>;
   onSignal: SignalSubscribe;
   fromTerminal: boolean;
-  onStart?: (pid: number | undefined) => void;
 }): Promise<number> {
   const child = execa(o.bin, o.args, {
     cwd: o.cwd,
@@ -58,7 +57,6 @@ export async function runCodex(o: {
     stdio: 'inherit',
     reject: false,
   });
-  o.onStart?.(child.pid);
   const unsubscribe = o.onSignal((signal) => {
     if (shouldForward(signal, o.fromTerminal)) child.kill(signal);
   });
