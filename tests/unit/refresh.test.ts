@@ -37,13 +37,12 @@ function fakeClock() {
   };
 }
 
-/** A token source whose outcomes the test scripts. */
+/** A token source whose outcomes the test scripts, on a fake clock of its own. */
 function scripted() {
   let n = 0;
   let failing = false;
   const calls: number[] = [];
-  const pending: Array<() => void> = [];
-  let clock: ReturnType<typeof fakeClock>;
+  const clock = fakeClock();
   const source: TokenSource = {
     fetch: () => {
       calls.push(clock.now());
@@ -55,12 +54,9 @@ function scripted() {
   return {
     source,
     calls,
-    pending,
+    clock,
     setFailing: (f: boolean) => {
       failing = f;
-    },
-    bind: (c: ReturnType<typeof fakeClock>) => {
-      clock = c;
     },
   };
 }
@@ -74,9 +70,8 @@ describe('startRefresher', () => {
   afterEach(() => jest.useRealTimers());
 
   test('refreshes ahead of expiry, keeps the old token while the IdP is down, recovers', async () => {
-    const clock = fakeClock();
     const s = scripted();
-    s.bind(clock);
+    const { clock } = s;
     const r = startRefresher({ source: s.source, initial: tok('t0', 0, 10_000), intervalMs: 900_000, clock, random: () => 0 });
     clock.advance(7999);
     await flush();
@@ -104,9 +99,8 @@ describe('startRefresher', () => {
   });
 
   test('concurrent callers share one grant (single-flight)', async () => {
-    const clock = fakeClock();
     const s = scripted();
-    s.bind(clock);
+    const { clock } = s;
     const r = startRefresher({ source: s.source, initial: tok('t0', 0, 1000), intervalMs: 900_000, clock, random: () => 0 });
     clock.advance(2000);
     const before = s.calls.length;
@@ -117,9 +111,8 @@ describe('startRefresher', () => {
   });
 
   test('forceRefresh refreshes only when the rejected token is still current', async () => {
-    const clock = fakeClock();
     const s = scripted();
-    s.bind(clock);
+    const { clock } = s;
     const r = startRefresher({ source: s.source, initial: tok('t0', 0, 100_000), intervalMs: 900_000, clock, random: () => 0 });
     expect(await r.forceRefresh('t0')).toBe('t1');
     expect(await r.forceRefresh('t0')).toBe('t1'); // t0 is no longer current: no new grant
@@ -128,9 +121,8 @@ describe('startRefresher', () => {
   });
 
   test('stop() leaves no timer behind', () => {
-    const clock = fakeClock();
     const s = scripted();
-    s.bind(clock);
+    const { clock } = s;
     const r = startRefresher({ source: s.source, initial: tok('t0', 0, 1000), intervalMs: 900_000, clock });
     expect(jest.getTimerCount()).toBe(1);
     r.stop();
