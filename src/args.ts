@@ -8,7 +8,7 @@ import { ExitCode, WrapError } from './errors.js';
 import type { Key } from './settings.js';
 
 /** codex-wrap's own commands: names Codex does not use, so an alias never changes a Codex command. */
-export const COMMANDS = ['status', 'check', 'print-config', 'token'] as const;
+export const COMMANDS = ['status', 'check', 'print-config', 'token', 'allow', 'deny'] as const;
 export type Command = 'run' | (typeof COMMANDS)[number];
 
 export interface Parsed {
@@ -18,7 +18,10 @@ export interface Parsed {
   noCache: boolean;
   /** Values from flags, keyed like the environment. */
   flags: Partial<Record<Key, string>>;
-  envFile?: string;
+  /** `--env-file`, in the order given (a later file wins). */
+  envFiles: string[];
+  /** `allow` / `deny`: the project file or directory named, if any. */
+  target?: string;
   trustProjectEnv: boolean;
   verbose: boolean;
   debug: boolean;
@@ -61,11 +64,16 @@ export function buildProgram(): Program {
     .passThroughOptions()
     .argument('[codex-args...]')
     .option('--version', "print codex-wrap's version")
-    .option('--env-file <file>', 'read settings from this file (above .env in the current directory)')
+    .option(
+      '--env-file <file>',
+      'read settings from this file (repeatable; a later file wins)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .option('--mock', 'MOCK_MODE=true: no IdP; with no gateway, a built-in mock model answers')
     .option('--proxy', 'PROXY_MODE=true (default): refreshed tokens reach Codex through a loopback proxy')
     .option('--no-proxy', "PROXY_MODE=false: put the token in Codex's environment (it is not refreshed there)")
-    .option('--trust-project-env', "let this directory's .env choose OAUTH_ENDPOINT / LLM_API_BASE_URL")
+    .option('--trust-project-env', 'let an approved .codex-wrap.env set every setting (see the README)')
     .option('--no-cache', 'neither read nor write the token cache')
     .option('--verbose', 'log each step with its timing on stderr (secrets redacted)')
     .option('--debug', 'like --verbose, and print stack traces of errors')
@@ -100,9 +108,11 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const afterDashDash = argv[argv.length - rest.length - 1] === '--';
   const command = !afterDashDash && (COMMANDS as readonly string[]).includes(rest[0] ?? '') ? (rest[0] as Command) : 'run';
   let json = false;
+  let target: string | undefined;
   if (command !== 'run') {
     const extra = rest.slice(1);
     json = extra.includes('--json') && (command === 'status' || command === 'check');
+    if ((command === 'allow' || command === 'deny') && extra.length === 1 && !extra[0].startsWith('-')) target = extra.shift();
     const unknown = extra.filter((a) => !(a === '--json' && json));
     if (unknown.length > 0) {
       throw new WrapError(`codex-wrap ${command} does not take ${unknown.join(' ')}`, {
@@ -117,7 +127,8 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     json,
     noCache: o.cache === false,
     flags,
-    envFile: o.envFile,
+    envFiles: o.envFile,
+    target,
     trustProjectEnv: Boolean(o.trustProjectEnv) || ['1', 'true', 'yes'].includes((env.CODEX_WRAP_TRUST_PROJECT_ENV ?? '').toLowerCase()),
     verbose: Boolean(o.verbose || o.debug) || debugEnv,
     debug: Boolean(o.debug),

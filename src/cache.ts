@@ -2,12 +2,11 @@
  * The token cache: one file per (token endpoint, client id, scope, audience) under the XDG cache
  * dir (dir 0700, file 0600), never the client secret. A lock beside the file makes concurrent
  * starts share one grant. A file we cannot trust (corrupt, someone else's, readable by others) is
- * ignored and replaced.
+ * ignored and replaced; a directory we cannot trust (someone else's, a link) is not used at all.
  */
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeAtomic } from './files.js';
+import { dirname, join } from 'node:path';
+import { privateDir, readRegular, writeAtomic } from './files.js';
 import { loadLockfile } from './lazy.js';
 import { refreshDelay } from './refresh.js';
 import type { OAuthSettings } from './settings.js';
@@ -24,8 +23,7 @@ export function isUsable(token: Token | undefined, now: number, intervalMs: numb
 }
 
 /** Why a cache file cannot be trusted, or undefined if it can. Pure. */
-export function distrust(st: { isFile(): boolean; uid: number; mode: number }, uid: number | undefined): string | undefined {
-  if (!st.isFile()) return 'it is not a regular file';
+export function distrust(st: { uid: number; mode: number }, uid: number | undefined): string | undefined {
   if (uid !== undefined && st.uid !== uid) return 'it belongs to another user';
   if ((st.mode & 0o077) !== 0) return 'other users may read it';
   return undefined;
@@ -41,21 +39,34 @@ function parseToken(text: string): Token | undefined {
   return undefined;
 }
 
+/**
+ * How long a start waits for another codex-wrap's grant before fetching its own: one grant takes
+ * well under this; a lock left by someone else must not hold a start for longer (issue #8).
+ */
+const LOCK_RETRIES = { retries: 25, factor: 1.2, minTimeout: 20, maxTimeout: 250 };
+const MAX_CACHE_FILE = 64 * 1024;
+
 export function createCachedSource(
   inner: TokenSource,
-  o: { file: string; now: () => number; intervalMs: number; uid?: number; note: (message: string) => void },
+  o: {
+    file: string;
+    now: () => number;
+    intervalMs: number;
+    uid?: number;
+    note: (message: string) => void;
+    warn: (message: string) => void;
+  },
 ): TokenSource {
-  const dir = join(o.file, '..');
+  const dir = dirname(o.file);
   const read = async (): Promise<Token | undefined> => {
     let text: string;
     try {
-      const why = distrust(await lstat(o.file), o.uid);
-      if (why) {
-        o.note(`token cache ignored: ${why} (${o.file}); it will be replaced`);
-        return undefined;
-      }
-      text = await readFile(o.file, 'utf8');
-    } catch {
+      // One descriptor: the checks look at the very file that is read (no lstat-then-open race).
+      const file = await readRegular(o.file, { maxBytes: MAX_CACHE_FILE, follow: false, accept: (st) => distrust(st, o.uid) });
+      if (!file) return undefined;
+      text = file.text;
+    } catch (err) {
+      o.note(`token cache ignored: ${(err as Error).message} (${o.file}); it will be replaced`);
       return undefined;
     }
     const token = parseToken(text);
@@ -65,8 +76,24 @@ export function createCachedSource(
   const write = (t: Token) =>
     writeAtomic(o.file, JSON.stringify(t), 0o600).catch((err: Error) => o.note(`token cache not written: ${err.message}`));
 
+  let usable: Promise<boolean> | undefined;
+  const dirIsPrivate = () => {
+    usable ??= privateDir(dir, o.uid).then(
+      (why) => {
+        if (why) o.warn(`token cache not used: ${why} — remove it, or set XDG_CACHE_HOME to a directory of yours`);
+        return !why;
+      },
+      (err: Error) => {
+        o.note(`token cache not used: ${err.message}`);
+        return false;
+      },
+    );
+    return usable;
+  };
+
   return {
     async fetch(opts) {
+      if (!(await dirIsPrivate())) return inner.fetch(opts);
       const cached = await read();
       if (isUsable(cached, o.now(), o.intervalMs, opts?.avoid)) {
         o.note('token: from the cache');
@@ -74,13 +101,8 @@ export function createCachedSource(
       }
       let release: (() => Promise<void>) | undefined;
       try {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
         const { lock } = await loadLockfile();
-        release = await lock(o.file, {
-          realpath: false,
-          stale: 30_000,
-          retries: { retries: 200, factor: 1.2, minTimeout: 20, maxTimeout: 200 },
-        });
+        release = await lock(o.file, { realpath: false, stale: 30_000, retries: LOCK_RETRIES });
       } catch (err) {
         o.note(`token cache not locked (${(err as Error).message}); fetching without it`);
         return inner.fetch(opts);

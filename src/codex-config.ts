@@ -164,15 +164,37 @@ export async function planCodexConfig(codexHome: string, model: string, provider
 }
 
 /**
+ * Why codex-wrap must not replace this existing config.toml, or undefined: a file of another user
+ * (a link followed as root would hand it to root), or one its owner made read-only. Pure.
+ */
+export function untouchable(st: { uid: number; mode: number }, path: string, uid: number | undefined): string | undefined {
+  if (uid !== undefined && st.uid !== uid) return `${path} belongs to another user; codex-wrap will not change it`;
+  if ((st.mode & 0o200) === 0)
+    return `${path} is read-only (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); codex-wrap leaves it alone`;
+  return undefined;
+}
+
+/**
  * Writes config.toml atomically (temp file in the same directory, fsync, rename): a crash leaves
  * the old file or the new one, never half of one.
  */
-export async function writeCodexConfig(codexHome: string, model: string, provider: Provider): Promise<WriteOutcome> {
+export async function writeCodexConfig(codexHome: string, model: string, provider: Provider, uid?: number): Promise<WriteOutcome> {
   await ensureCodexHome(codexHome);
   try {
     const plan = await planCodexConfig(codexHome, model, provider);
     if (plan.outcome === 'unchanged') return 'unchanged';
-    const mode = plan.before === undefined ? 0o600 : (await stat(plan.path)).mode & 0o777;
+    let mode = 0o600;
+    if (plan.before !== undefined) {
+      const st = await stat(plan.path);
+      const why = untouchable(st, plan.path, uid);
+      if (why) {
+        throw new WrapError(why, {
+          hint: 'make config.toml a writable file of yours, or point CODEX_HOME elsewhere',
+          exitCode: ExitCode.codexConfig,
+        });
+      }
+      mode = st.mode & 0o777;
+    }
     await writeAtomic(plan.path, plan.after, mode);
     return plan.outcome;
   } catch (err) {

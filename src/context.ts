@@ -8,7 +8,8 @@ import { createNet, type Net } from './net.js';
 import { cacheDir } from './paths.js';
 import type { Clock } from './refresh.js';
 import type { SignalSubscribe } from './run.js';
-import { type Key, type Resolved, resolve, type Settings, validate } from './settings.js';
+import { runSecretCommand } from './secret-command.js';
+import { type Key, parseBool, type Resolved, resolve, type Settings, validate } from './settings.js';
 import { readLayers } from './sources.js';
 import { createMockTokenSource, createOAuthTokenSource, type TokenSource } from './token.js';
 import type { Spinner } from './ui.js';
@@ -57,14 +58,35 @@ async function readCa(path: string, name: string): Promise<string> {
 }
 
 export async function loadContext(d: Deps, args: Parsed, log: Logger, spinner: Spinner): Promise<Context> {
-  const layers = await readLayers({ flags: args.flags, env: d.env, cwd: d.cwd, home: d.home, envFile: args.envFile });
-  const resolved = resolve(layers);
+  const { layers, notices } = await readLayers({
+    flags: args.flags,
+    env: d.env,
+    cwd: d.cwd,
+    home: d.home,
+    envFiles: args.envFiles,
+    uid: d.uid,
+  });
+  // Before anything is validated or printed: a problem could echo a secret from any source.
+  for (const layer of layers) log.secret(layer.values.OAUTH_CLIENT_SECRET);
+  for (const notice of notices) log.info(notice);
+  const resolved = await withSecretFromCommand(resolve(layers), d);
+  log.secret(resolved.OAUTH_CLIENT_SECRET?.value, resolved.OAUTH_CLIENT_ID?.value.trim());
   const settings = validate(resolved, { home: d.home, trustProject: args.trustProjectEnv });
-  log.secret(settings.oauth?.clientSecret);
   // Passing our own CA list replaces Node's default set, which is where NODE_EXTRA_CA_CERTS lives.
   const caFiles = settings.caFile ? [settings.caFile, ...(d.env.NODE_EXTRA_CA_CERTS ? [d.env.NODE_EXTRA_CA_CERTS] : [])] : [];
   const pems = await Promise.all(caFiles.map((f, i) => readCa(f, i === 0 ? 'CA_CERT_FILE' : 'NODE_EXTRA_CA_CERTS')));
   return { d, args, settings, resolved, log, spinner, net: createNet(d.env, pems), caFiles };
+}
+
+/**
+ * Fills OAUTH_CLIENT_SECRET from OAUTH_CLIENT_SECRET_COMMAND when no secret is set. A project file
+ * never gets to run a command (validate reports it); MOCK_MODE needs no secret.
+ */
+async function withSecretFromCommand(r: Partial<Record<Key, Resolved>>, d: Deps): Promise<Partial<Record<Key, Resolved>>> {
+  const command = r.OAUTH_CLIENT_SECRET_COMMAND;
+  if (r.OAUTH_CLIENT_SECRET || !command?.value.trim() || command.kind === 'project' || parseBool(r.MOCK_MODE?.value ?? '')) return r;
+  const value = await runSecretCommand(command.value, { cwd: d.home, env: d.env });
+  return { ...r, OAUTH_CLIENT_SECRET: { value, from: `OAUTH_CLIENT_SECRET_COMMAND (from ${command.from})`, kind: command.kind } };
 }
 
 /** The IdP (through the cache unless --no-cache), or the mock token. */
@@ -90,5 +112,6 @@ export function tokenSource(ctx: Context, opts: { cache: boolean }): TokenSource
     intervalMs,
     uid: d.uid,
     note: (m) => ctx.log.verbose(m),
+    warn: (m) => ctx.log.warn(m),
   });
 }

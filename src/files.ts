@@ -1,6 +1,7 @@
-/** Small file helpers shared by config.toml, the token cache and session state. */
+/** Small file helpers shared by settings files, config.toml, the token cache and session state. */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -23,4 +24,54 @@ export async function writeAtomic(path: string, text: string, mode: number, dura
     await unlink(tmp).catch(() => {});
     throw err;
   }
+}
+
+/** Why a file read through `readRegular` was refused. */
+export class UnreadableFile extends Error {}
+
+/**
+ * Reads a regular file through one descriptor: the checks (`accept`) look at the file that is
+ * read, not at a name that can be swapped in between. Never blocks on a FIFO, never reads more
+ * than `maxBytes`; `follow: false` refuses a symbolic link. Undefined when the file does not exist.
+ */
+export async function readRegular(
+  path: string,
+  o: { maxBytes: number; follow: boolean; accept?: (st: Stats) => string | undefined },
+): Promise<{ text: string; stats: Stats } | undefined> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (o.follow ? 0 : constants.O_NOFOLLOW));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new UnreadableFile('it is a symbolic link');
+    throw new UnreadableFile(code ?? (err as Error).message);
+  }
+  try {
+    const stats = await fh.stat();
+    if (!stats.isFile()) throw new UnreadableFile('it is not a regular file');
+    if (stats.size > o.maxBytes) throw new UnreadableFile(`it is larger than ${o.maxBytes} bytes`);
+    const why = o.accept?.(stats);
+    if (why) throw new UnreadableFile(why);
+    const buf = Buffer.alloc(Math.min(stats.size, o.maxBytes) + 1);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    if (bytesRead > o.maxBytes) throw new UnreadableFile(`it is larger than ${o.maxBytes} bytes`);
+    return { text: buf.subarray(0, bytesRead).toString('utf8'), stats };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Makes `dir` (0700) if missing and says why it cannot be trusted, or undefined if it can: it
+ * must be a real directory of this user. Group/other bits on the user's own directory are removed.
+ */
+export async function privateDir(dir: string, uid: number | undefined): Promise<string | undefined> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
+  if (!st.isDirectory()) return `${dir} is not a directory`;
+  if (uid !== undefined && st.uid !== uid) return `${dir} belongs to another user`;
+  if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  return undefined;
 }

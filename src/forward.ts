@@ -69,6 +69,38 @@ export function withMaxTokens(body: Buffer, maxTokens: number): Buffer {
   return Buffer.from(`${text.slice(0, brace + 1)}"max_output_tokens":${maxTokens}${rest}${text.slice(brace + 1)}`);
 }
 
+/**
+ * The request target confined to the proxy's base path: dot segments (also percent-encoded) are
+ * resolved, and anything that would leave /v1 — or hides a slash in an encoded form the gateway
+ * might decode — is undefined, to be refused before a token is attached (issue #8). Pure.
+ */
+export function confinedPath(target: string): string | undefined {
+  const [rawPath, query] = splitOnce(target, '?');
+  if (!rawPath.startsWith('/') || rawPath.includes('\\')) return undefined;
+  const out: string[] = [];
+  for (const segment of rawPath.split('/').slice(1)) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return undefined;
+    }
+    if (/[/\\\0]/.test(decoded)) return undefined;
+    if (decoded === '.') continue;
+    if (decoded === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+      continue;
+    }
+    out.push(segment);
+  }
+  // A trailing dot segment leaves a directory, as in RFC 3986 §5.2.4.
+  if (/\/\.{1,2}$/.test(rawPath.replace(/%2e/gi, '.'))) out.push('');
+  const path = `/${out.join('/')}`;
+  if (path !== BASE_PATH && !path.startsWith(`${BASE_PATH}/`)) return undefined;
+  return query === undefined ? path : `${path}?${query}`;
+}
+
 /** The upstream URL for a proxied path: the gateway base plus what follows /v1. Pure. */
 export function upstreamUrl(base: URL, path: string): URL {
   const rest = path.slice(BASE_PATH.length);

@@ -4,6 +4,7 @@
  */
 import { type Parsed, parseArgs } from './args.js';
 import { SESSION_MARKER } from './command.js';
+import { allowProject, denyProject } from './commands/allow.js';
 import { type Check, printChecks, runChecks, settingsLines } from './commands/check.js';
 import { printConfig } from './commands/print-config.js';
 import { status } from './commands/status.js';
@@ -11,7 +12,7 @@ import { printToken } from './commands/token.js';
 import { type Context, type Deps, loadContext } from './context.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
 import { helpText } from './help.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { runSession } from './session.js';
 import { colorLevel, createSpinner, paint } from './ui.js';
 
@@ -34,6 +35,8 @@ export async function main(d: Deps): Promise<number> {
       return ExitCode.ok;
     }
     if (args.command === 'status') return await status(d, args.json);
+    if (args.command === 'allow') return await allowProject(d, args.target);
+    if (args.command === 'deny') return await denyProject(d, args.target);
     if (args.command === 'run' && d.env[SESSION_MARKER]) {
       throw new WrapError('codex-wrap is already running here (this shell was started by Codex under codex-wrap)', {
         hint: 'run codex directly inside a codex-wrap session, or unset CODEX_WRAP_SESSION',
@@ -43,7 +46,7 @@ export async function main(d: Deps): Promise<number> {
     // The spinner only when a person watches stderr and nothing else writes to it.
     const spinner = createSpinner(d.stderr, d.stderrIsTTY && !args.verbose);
     const ctx = await loadContext(d, args, log, spinner).catch((err) => {
-      if (args?.command === 'check') return failedSettings(d, err, args.json, color);
+      if (args?.command === 'check') return failedSettings(d, log, err, args.json, color);
       throw err;
     });
     if (typeof ctx === 'number') return ctx;
@@ -79,9 +82,10 @@ async function dispatch(ctx: Context, color: 0 | 1): Promise<number> {
   }
 }
 
-function failedSettings(d: Deps, err: unknown, json: boolean, color: 0 | 1): number {
+function failedSettings(d: Deps, log: Logger, err: unknown, json: boolean, color: 0 | 1): number {
   if (!(err instanceof WrapError)) throw err;
   const detail = [err.message, ...err.details].join('; ');
   const checks: Check[] = [{ name: 'settings', ok: false, detail }];
-  return printChecks({ d }, checks, json, color);
+  // A problem can echo a value: redacted like every other line.
+  return printChecks({ d: { ...d, stdout: (t) => d.stdout(log.redact(t)) } }, checks, json, color);
 }

@@ -10,5 +10,9 @@ const base = (env: Env, name: string, home: string, fallback: string) => {
 };
 
 export const configDir = (env: Env, home: string) => join(base(env, 'XDG_CONFIG_HOME', home, '.config'), 'codex-wrap');
+export const userEnvFile = (env: Env, home: string) => join(configDir(env, home), '.env');
 export const cacheDir = (env: Env, home: string) => join(base(env, 'XDG_CACHE_HOME', home, '.cache'), 'codex-wrap');
-export const sessionsDir = (env: Env, home: string) => join(base(env, 'XDG_STATE_HOME', home, '.local/state'), 'codex-wrap', 'sessions');
+const stateDir = (env: Env, home: string) => join(base(env, 'XDG_STATE_HOME', home, '.local/state'), 'codex-wrap');
+export const sessionsDir = (env: Env, home: string) => join(stateDir(env, home), 'sessions');
+/** Approved project files (`codex-wrap allow`). */
+export const allowDir = (env: Env, home: string) => join(stateDir(env, home), 'allowed');

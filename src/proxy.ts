@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { BASE_PATH, forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from './forward.js';
+import { BASE_PATH, confinedPath, forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from './forward.js';
 import { loadUndici } from './lazy.js';
 import { lastUserText, mockAnswerText, mockResponseEvents } from './mock-model.js';
 import type { Net } from './net.js';
@@ -70,9 +70,12 @@ export async function startProxy(o: {
   /** How to reach the gateway (HTTPS_PROXY, extra CAs); net.ts makes it. */
   net: Pick<Net, 'dispatcherFor'>;
   log?: (message: string) => void;
+  /** Removes secrets from text that goes back to Codex (an IdP's error could echo one). */
+  redact?: (text: string) => string;
 }): Promise<AuthProxy> {
   const stats: ProxyStats = { requests: 0, rejected: 0, retries: 0, upstreamErrors: 0 };
   const log = o.log ?? (() => {});
+  const redact = o.redact ?? ((t: string) => t);
   let mockCount = 0;
 
   const send = async (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) => {
@@ -121,10 +124,10 @@ export async function startProxy(o: {
       sendError(res, 401, 'invalid_api_key', 'codex-wrap proxy: missing or wrong session key; start Codex through codex-wrap');
       return;
     }
-    const path = req.url ?? '/';
-    if (path !== BASE_PATH && !path.startsWith(`${BASE_PATH}/`) && !path.startsWith(`${BASE_PATH}?`)) {
+    const path = confinedPath(req.url ?? '/');
+    if (path === undefined) {
       req.resume();
-      sendError(res, 404, 'not_found', `codex-wrap proxy serves ${BASE_PATH}/… only`);
+      sendError(res, 400, 'invalid_path', `codex-wrap proxy serves ${BASE_PATH}/… only, without dot segments or encoded slashes`);
       return;
     }
     stats.requests += 1;
@@ -148,7 +151,9 @@ export async function startProxy(o: {
         res,
         503,
         'token_unavailable',
-        `codex-wrap: no valid access token (${err instanceof Error ? err.message : String(err)}); it keeps retrying the IdP — check the IdP and the OAUTH_* settings`,
+        redact(
+          `codex-wrap: no valid access token (${err instanceof Error ? err.message : String(err)}); it keeps retrying the IdP — check the IdP and the OAUTH_* settings`,
+        ),
       );
       return;
     }
@@ -200,7 +205,7 @@ export async function startProxy(o: {
         res,
         502,
         'upstream_unreachable',
-        `codex-wrap proxy: cannot reach ${target}: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+        redact(`codex-wrap proxy: cannot reach ${target}: ${(err as NodeJS.ErrnoException).code ?? err.message}`),
       );
     });
   });

@@ -20,13 +20,13 @@ export function argvProvider(s: Settings): Provider | undefined {
   return s.baseUrl ? undefined : providerTable('http://127.0.0.1/v1');
 }
 
-export async function configure(s: Settings, log: Logger): Promise<Provider | undefined> {
+export async function configure(s: Settings, log: Logger, uid?: number): Promise<Provider | undefined> {
   if (!s.baseUrl) {
     await ensureCodexHome(s.codexHome);
     log.verbose('config.toml: left alone (mock model; the provider is passed with -c)');
     return argvProvider(s);
   }
-  const outcome = await writeCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href));
+  const outcome = await writeCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href), uid);
   log.verbose(`config.toml: ${outcome} (${s.codexHome}/config.toml)`);
   return undefined;
 }
@@ -41,7 +41,7 @@ export async function runSession(ctx: Context): Promise<number> {
   const first: Token = await source.fetch();
   log.secret(first.value);
   log.verbose(`token: valid for ${seconds(first.expiresAt - d.clock.now())}`);
-  const provider = await configure(s, log);
+  const provider = await configure(s, log, d.uid);
 
   let refresher: Refresher | undefined;
   let proxy: AuthProxy | undefined;
@@ -75,6 +75,7 @@ export async function runSession(ctx: Context): Promise<number> {
         maxTokens: s.maxTokens,
         net: ctx.net,
         log: (m) => log.verbose(`proxy: ${m}`),
+        redact: (t) => log.redact(t),
       });
       log.verbose(`proxy: listening on ${proxy.baseUrl}`);
     } else {
@@ -92,6 +93,7 @@ export async function runSession(ctx: Context): Promise<number> {
     // Not awaited: the state file is written while Codex starts, off the start-up path.
     state = startStateFile({
       dir: sessionsDir(d.env, d.home),
+      uid: d.uid,
       clock: d.clock,
       note: (m) => log.verbose(m),
       snapshot: () => ({

@@ -39,33 +39,43 @@ export interface Layer {
   values: Readonly<Record<string, string | undefined>>;
 }
 
-export const KEYS = [
-  'LLM_API_BASE_URL',
-  'LLM_MODEL_NAME',
-  'MAX_TOKENS',
-  'TOKEN_REFRESH_INTERVAL',
-  'OAUTH_ENDPOINT',
-  'OAUTH_CLIENT_ID',
-  'OAUTH_CLIENT_SECRET',
-  'OAUTH_SCOPE',
-  'OAUTH_AUDIENCE',
-  'OAUTH_AUTH_METHOD',
-  'MOCK_MODE',
-  'PROXY_MODE',
-  'CODEX_HOME',
-  'CODEX_BIN',
-  'CA_CERT_FILE',
-] as const;
-export type Key = (typeof KEYS)[number];
+/**
+ * What an approved project file (`.codex-wrap.env`) may set (issue #8). `allowed`: per-project
+ * tuning that neither chooses a host, a file nor an executable; `trusted`: only with
+ * --trust-project-env; `never`: not even then (it would run a command of the project's choosing).
+ */
+export type ProjectRule = 'allowed' | 'trusted' | 'never';
 
-export const DEFAULTS: Partial<Record<Key, string>> = {
-  LLM_MODEL_NAME: 'gpt-4-internal',
-  MAX_TOKENS: '4096',
-  TOKEN_REFRESH_INTERVAL: '900',
-  OAUTH_AUTH_METHOD: 'client_secret_basic',
-  MOCK_MODE: 'false',
-  PROXY_MODE: 'true',
-};
+interface KeySpec {
+  default?: string;
+  project: ProjectRule;
+  /** Never printed: check and the dashboard show it as [redacted]. */
+  secret?: boolean;
+}
+
+/** Every setting, in the order help, check and the README list them. */
+export const SETTINGS = {
+  LLM_API_BASE_URL: { project: 'trusted' },
+  LLM_MODEL_NAME: { default: 'gpt-4-internal', project: 'allowed' },
+  MAX_TOKENS: { default: '4096', project: 'allowed' },
+  TOKEN_REFRESH_INTERVAL: { default: '900', project: 'allowed' },
+  OAUTH_ENDPOINT: { project: 'trusted' },
+  OAUTH_CLIENT_ID: { project: 'trusted' },
+  OAUTH_CLIENT_SECRET: { project: 'trusted', secret: true },
+  OAUTH_CLIENT_SECRET_COMMAND: { project: 'never', secret: true },
+  OAUTH_SCOPE: { project: 'trusted' },
+  OAUTH_AUDIENCE: { project: 'trusted' },
+  OAUTH_AUTH_METHOD: { default: 'client_secret_basic', project: 'trusted' },
+  MOCK_MODE: { default: 'false', project: 'allowed' },
+  PROXY_MODE: { default: 'true', project: 'trusted' },
+  CODEX_HOME: { project: 'trusted' },
+  CODEX_BIN: { project: 'trusted' },
+  CA_CERT_FILE: { project: 'trusted' },
+} as const satisfies Record<string, KeySpec>;
+
+export type Key = keyof typeof SETTINGS;
+export const KEYS = Object.keys(SETTINGS) as Key[];
+export const spec = (k: Key): KeySpec => SETTINGS[k];
 
 export interface Resolved {
   value: string;
@@ -74,9 +84,10 @@ export interface Resolved {
 }
 
 /**
- * The merge order, highest first: command-line flags, the process environment, `--env-file FILE`,
- * `.env` in the current directory (the project's), the user file
- * (`$XDG_CONFIG_HOME/codex-wrap/.env`), then the defaults. Callers pass the layers in this order.
+ * The merge order, highest first: command-line flags, the process environment, `--env-file FILE`
+ * (a later file above an earlier one), the project's `.codex-wrap.env` once the user approved it,
+ * the user file (`$XDG_CONFIG_HOME/codex-wrap/.env`), then the defaults. A project's own `.env`
+ * is never read: it belongs to the project's app. Callers pass the layers in this order.
  * An empty value counts as unset, so `FOO=` in a file never hides a lower source.
  */
 export function resolve(layers: readonly Layer[]): Partial<Record<Key, Resolved>> {
@@ -84,7 +95,7 @@ export function resolve(layers: readonly Layer[]): Partial<Record<Key, Resolved>
   for (const key of KEYS) {
     const layer = layers.find((l) => (l.values[key] ?? '') !== '');
     if (layer) out[key] = { value: layer.values[key] as string, from: layer.label, kind: layer.kind };
-    else if (DEFAULTS[key] !== undefined) out[key] = { value: DEFAULTS[key], from: 'default', kind: 'default' };
+    else if (spec(key).default !== undefined) out[key] = { value: spec(key).default as string, from: 'default', kind: 'default' };
   }
   return out;
 }
@@ -110,94 +121,86 @@ export function isLoopback(url: URL): boolean {
 
 interface Context {
   home: string;
-  /** Set by --trust-project-env or CODEX_WRAP_TRUST_PROJECT_ENV, never by the project's .env. */
+  /** Set by --trust-project-env or CODEX_WRAP_TRUST_PROJECT_ENV, never by a project file. */
   trustProject: boolean;
 }
 
-/** Validates everything at once; throws one WrapError listing every problem. */
-export function validate(r: Partial<Record<Key, Resolved>>, ctx: Context): Settings {
+type Resolutions = Partial<Record<Key, Resolved>>;
+
+/** Collects problems while reading typed values out of the resolved settings. */
+function reader(r: Resolutions) {
   const problems: string[] = [];
   const where = (k: Key) => (r[k] ? ` (from ${r[k].from})` : '');
   const get = (k: Key) => r[k]?.value.trim();
-
-  const bool = (k: Key): boolean => {
-    const v = parseBool(get(k) ?? '');
-    if (v === undefined) problems.push(`${k}${where(k)} must be true/false, 1/0 or yes/no, not "${get(k)}"`);
-    return v ?? false;
+  return {
+    problems,
+    get,
+    where,
+    bool(k: Key): boolean {
+      const v = parseBool(get(k) ?? '');
+      if (v === undefined) problems.push(`${k}${where(k)} must be true/false, 1/0 or yes/no, not "${get(k)}"`);
+      return v ?? false;
+    },
+    whole(k: Key, min: number): number {
+      const v = parseWhole(get(k) ?? '');
+      if (v === undefined || v < min) problems.push(`${k}${where(k)} must be a whole number${min > 0 ? ' above 0' : ''}, not "${get(k)}"`);
+      return v ?? 0;
+    },
+    /** An http(s) URL; plain http only for loopback, or anywhere when `anyHttp`. Never echoes credentials. */
+    url(k: Key, o: { required: boolean; example: string; anyHttp: boolean }): URL | undefined {
+      const text = get(k);
+      if (!text) {
+        if (o.required) problems.push(`${k} is not set — set it to ${o.example}`);
+        return undefined;
+      }
+      let u: URL;
+      try {
+        u = new URL(text);
+      } catch {
+        problems.push(`${k}${where(k)} is not a URL — use a full URL such as ${o.example}`);
+        return undefined;
+      }
+      if (u.username || u.password) {
+        problems.push(
+          `${k}${where(k)} has a user name or password in it (${u.protocol}//…@${u.host}) — ` +
+            'codex-wrap sends only the IdP token; remove the credentials from the URL',
+        );
+        return undefined;
+      }
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+        problems.push(`${k}${where(k)} must be an https:// URL, not ${u.protocol}`);
+      } else if (u.protocol === 'http:' && !o.anyHttp && !isLoopback(u)) {
+        problems.push(`${k}${where(k)} must use https:// (plain http is allowed only for 127.0.0.1/localhost or in MOCK_MODE)`);
+      }
+      return u;
+    },
   };
-  const whole = (k: Key, min: number): number => {
-    const v = parseWhole(get(k) ?? '');
-    if (v === undefined || v < min) {
-      problems.push(`${k}${where(k)} must be a whole number${min > 0 ? ' above 0' : ''}, not "${get(k)}"`);
-    }
-    return v ?? 0;
-  };
-  const mock = bool('MOCK_MODE');
-  const proxy = bool('PROXY_MODE');
-  const url = (k: Key, required: boolean, example: string): URL | undefined => {
-    const text = get(k);
-    if (!text) {
-      if (required) problems.push(`${k} is not set — set it to ${example}`);
-      return undefined;
-    }
-    let u: URL;
-    try {
-      u = new URL(text);
-    } catch {
-      problems.push(`${k}${where(k)} is not a URL: "${text}" — use a full URL such as ${example}`);
-      return undefined;
-    }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-      problems.push(`${k}${where(k)} must be an https:// URL, not ${u.protocol}`);
-    } else if (u.protocol === 'http:' && !mock && !isLoopback(u)) {
-      problems.push(`${k}${where(k)} must use https:// (plain http is allowed only for 127.0.0.1/localhost or in MOCK_MODE)`);
-    }
-    return u;
-  };
+}
 
-  const baseUrl = url('LLM_API_BASE_URL', !(mock && proxy), 'the gateway base URL, e.g. https://llm.example.com/v1');
-  if (mock && !proxy && !get('LLM_API_BASE_URL')) {
-    problems.push('MOCK_MODE with PROXY_MODE=false needs LLM_API_BASE_URL: the built-in mock model lives in the proxy');
-  }
-  const maxTokens = whole('MAX_TOKENS', 0);
-  const refreshIntervalSec = whole('TOKEN_REFRESH_INTERVAL', 1);
-
-  let oauth: OAuthSettings | undefined;
-  if (!mock) {
-    const endpoint = url('OAUTH_ENDPOINT', true, "the IdP's token endpoint, e.g. https://idp.example.com/oauth2/token");
-    const clientId = get('OAUTH_CLIENT_ID');
-    const clientSecret = r.OAUTH_CLIENT_SECRET?.value;
-    if (!clientId) problems.push('OAUTH_CLIENT_ID is not set — set it to the client id your IdP issued');
-    if (!clientSecret) {
-      problems.push('OAUTH_CLIENT_SECRET is not set — put it in the environment or a .env file (never on the command line)');
-    }
-    const method = get('OAUTH_AUTH_METHOD');
-    if (method !== 'client_secret_basic' && method !== 'client_secret_post') {
-      problems.push(`OAUTH_AUTH_METHOD${where('OAUTH_AUTH_METHOD')} must be client_secret_basic or client_secret_post, not "${method}"`);
-    }
-    problems.push(...projectOverrides(r, ctx.trustProject));
-    if (endpoint && clientId && clientSecret) {
-      oauth = {
-        endpoint,
-        clientId,
-        clientSecret,
-        scope: get('OAUTH_SCOPE') || undefined,
-        audience: get('OAUTH_AUDIENCE') || undefined,
-        authMethod: method as AuthMethod,
-      };
-    }
-  }
+/** Validates everything at once; throws one WrapError listing every problem. */
+export function validate(r: Resolutions, ctx: Context): Settings {
+  const read = reader(r);
+  const { problems, get } = read;
+  problems.push(...projectProblems(r, ctx.trustProject));
+  const mock = read.bool('MOCK_MODE');
+  const proxy = read.bool('PROXY_MODE');
+  const model = get('LLM_MODEL_NAME');
+  if (!model) problems.push(`LLM_MODEL_NAME${read.where('LLM_MODEL_NAME')} is blank — set it to the model your gateway serves`);
+  const baseUrl = gateway(read, r, mock, proxy);
+  const maxTokens = read.whole('MAX_TOKENS', 0);
+  const refreshIntervalSec = read.whole('TOKEN_REFRESH_INTERVAL', 1);
+  const oauth = mock ? undefined : oauthSettings(read, r);
 
   if (problems.length > 0) {
     throw new WrapError(`${problems.length === 1 ? 'a setting is' : `${problems.length} settings are`} not usable`, {
-      hint: 'fix the settings below (flags, environment or .env files; see codex-wrap --help)',
+      hint: 'fix the settings below (flags, environment or your settings files; see codex-wrap --help)',
       exitCode: ExitCode.usage,
       details: problems,
     });
   }
   return {
     baseUrl,
-    model: get('LLM_MODEL_NAME') as string,
+    model: model as string,
     maxTokens,
     refreshIntervalSec,
     oauth,
@@ -210,18 +213,63 @@ export function validate(r: Partial<Record<Key, Resolved>>, ctx: Context): Setti
 }
 
 /**
- * A project's .env must not send a client secret that came from elsewhere (a cloned repo could
- * otherwise point OAUTH_ENDPOINT at its own host and collect the secret), nor the token it buys.
+ * The gateway. In MOCK_MODE the built-in mock model answers unless a gateway was named for this
+ * run (flag, environment, --env-file): the user file's real gateway never gets the mock token or a
+ * prompt (issue #9). A project file's gateway only gets here with --trust-project-env.
  */
-function projectOverrides(r: Partial<Record<Key, Resolved>>, trusted: boolean): string[] {
-  const secret = r.OAUTH_CLIENT_SECRET;
-  if (trusted || !secret || secret.kind === 'project') return [];
-  return (['OAUTH_ENDPOINT', 'LLM_API_BASE_URL'] as const)
-    .filter((k) => r[k]?.kind === 'project')
-    .map(
-      (k) =>
-        `${k} comes from ${r[k]?.from} but the client secret comes from ${secret.from}; ` +
-        'codex-wrap will not send credentials to a host a project file chose — remove it from that .env, ' +
-        'or pass --trust-project-env (or set CODEX_WRAP_TRUST_PROJECT_ENV=true) if you trust this directory',
+function gateway(read: ReturnType<typeof reader>, r: Resolutions, mock: boolean, proxy: boolean): URL | undefined {
+  if (mock && r.LLM_API_BASE_URL?.kind === 'user') {
+    if (!proxy) read.problems.push('MOCK_MODE with PROXY_MODE=false needs LLM_API_BASE_URL from a flag, the environment or --env-file');
+    return undefined;
+  }
+  const example = 'the gateway base URL, e.g. https://llm.example.com/v1';
+  const url = read.url('LLM_API_BASE_URL', { required: !(mock && proxy), example, anyHttp: mock });
+  if (mock && !proxy && !read.get('LLM_API_BASE_URL')) {
+    read.problems.push('MOCK_MODE with PROXY_MODE=false needs LLM_API_BASE_URL: the built-in mock model lives in the proxy');
+  }
+  return url;
+}
+
+function oauthSettings(read: ReturnType<typeof reader>, r: Resolutions): OAuthSettings | undefined {
+  const { problems, get } = read;
+  const example = "the IdP's token endpoint, e.g. https://idp.example.com/oauth2/token";
+  const endpoint = read.url('OAUTH_ENDPOINT', { required: true, example, anyHttp: false });
+  const clientId = get('OAUTH_CLIENT_ID');
+  const clientSecret = r.OAUTH_CLIENT_SECRET?.value;
+  if (!clientId) problems.push('OAUTH_CLIENT_ID is not set — set it to the client id your IdP issued');
+  if (!clientSecret?.trim()) {
+    problems.push(
+      `OAUTH_CLIENT_SECRET is ${clientSecret ? 'blank' : 'not set'} — put it in your user file or the environment, ` +
+        'or set OAUTH_CLIENT_SECRET_COMMAND to a command that prints it (never on the command line)',
     );
+  }
+  const method = get('OAUTH_AUTH_METHOD');
+  if (method !== 'client_secret_basic' && method !== 'client_secret_post') {
+    problems.push(`OAUTH_AUTH_METHOD${read.where('OAUTH_AUTH_METHOD')} must be client_secret_basic or client_secret_post, not "${method}"`);
+  }
+  if (!endpoint || !clientId || !clientSecret?.trim()) return undefined;
+  return {
+    endpoint,
+    clientId,
+    clientSecret,
+    scope: get('OAUTH_SCOPE') || undefined,
+    audience: get('OAUTH_AUDIENCE') || undefined,
+    authMethod: method as AuthMethod,
+  };
+}
+
+/**
+ * What a project file set that it may not (the rules are in SETTINGS). A cloned repository must
+ * never choose the executable, the IdP, the gateway, the CA or where config is written.
+ */
+export function projectProblems(r: Resolutions, trusted: boolean): string[] {
+  return KEYS.filter((k) => r[k]?.kind === 'project').flatMap((k) => {
+    const rule = spec(k).project;
+    if (rule === 'allowed' || (rule === 'trusted' && trusted)) return [];
+    const fix =
+      rule === 'never'
+        ? 'it must come from you (the environment, --env-file or your user file), even with --trust-project-env'
+        : 'remove it from that file, or pass --trust-project-env if you trust this directory';
+    return [`${k} comes from ${r[k]?.from}, a project file, which may not set it — ${fix}`];
+  });
 }

@@ -3,9 +3,9 @@
  * `<sessions dir>/<pid>.json` (0600) up to date and removes it at exit; files of sessions that
  * died without cleaning up are pruned by whoever lists them.
  */
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomic } from './files.js';
+import { privateDir, readRegular, writeAtomic } from './files.js';
 import type { Clock } from './refresh.js';
 
 export interface SessionState {
@@ -24,7 +24,13 @@ export interface SessionState {
 const FLUSH_MS = 2000;
 
 /** Writes the snapshot now and whenever it changes (checked every 2 s); `stop` removes the file. */
-export async function startStateFile(o: { dir: string; snapshot: () => SessionState; clock: Clock; note: (m: string) => void }) {
+export async function startStateFile(o: {
+  dir: string;
+  uid?: number;
+  snapshot: () => SessionState;
+  clock: Clock;
+  note: (m: string) => void;
+}) {
   const file = () => join(o.dir, `${o.snapshot().pid}.json`);
   let last = '';
   let timer: unknown;
@@ -41,7 +47,11 @@ export async function startStateFile(o: { dir: string; snapshot: () => SessionSt
     });
   };
   try {
-    await mkdir(o.dir, { recursive: true, mode: 0o700 });
+    const why = await privateDir(o.dir, o.uid);
+    if (why) {
+      o.note(`session state not written: ${why}`);
+      return { stop: async () => {} };
+    }
     await flush();
   } catch (err) {
     o.note(`session state not written: ${(err as Error).message}`);
@@ -56,30 +66,59 @@ export async function startStateFile(o: { dir: string; snapshot: () => SessionSt
   };
 }
 
-/** The sessions running now; state files of dead processes are removed. */
-export async function listSessions(dir: string, isAlive: (pid: number) => boolean): Promise<SessionState[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
+const isState = (v: unknown): v is SessionState => {
+  const s = v as Record<string, unknown>;
+  return (
+    !!s &&
+    typeof s === 'object' &&
+    ['pid', 'startedAt', 'tokenExpiresAt', 'refreshes', 'requestsProxied', 'upstreamErrors'].every((k) => typeof s[k] === 'number') &&
+    typeof s.cwd === 'string' &&
+    typeof s.mode === 'string'
+  );
+};
+
+/**
+ * The sessions running now, from a directory that must be this user's own (not a link, not
+ * someone else's). Only this user's own regular `<pid>.json` files are read, and only those of
+ * dead processes are removed: nothing else is ever deleted (issue #8).
+ */
+export async function listSessions(
+  dir: string,
+  isAlive: (pid: number) => boolean,
+  uid?: number,
+): Promise<{ sessions: SessionState[]; problem?: string }> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st) return { sessions: [] };
+  if (!st.isDirectory()) return { sessions: [], problem: `${dir} is not a directory (a link?); not read` };
+  if (uid !== undefined && st.uid !== uid) return { sessions: [], problem: `${dir} belongs to another user; not read` };
   const out: SessionState[] = [];
-  for (const name of names.filter((n) => /^\d+\.json$/.test(n))) {
+  for (const name of (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d+\.json$/.test(n))) {
     const path = join(dir, name);
     const pid = Number(name.slice(0, -5));
+    const own = await lstat(path).then(
+      (f) => f.isFile() && (uid === undefined || f.uid === uid),
+      () => false,
+    );
+    if (!own) continue;
     if (!isAlive(pid)) {
       await unlink(path).catch(() => {});
       continue;
     }
     try {
-      out.push(JSON.parse(await readFile(path, 'utf8')) as SessionState);
+      const file = await readRegular(path, { maxBytes: 64 * 1024, follow: false });
+      const state = file && JSON.parse(file.text);
+      if (isState(state)) out.push(state);
     } catch {
       // Being rewritten or damaged: shown next time.
     }
   }
-  return out.sort((a, b) => a.startedAt - b.startedAt);
+  return { sessions: out.sort((a, b) => a.startedAt - b.startedAt) };
 }
+
+/** Control characters shown as escapes: a state file must not drive the terminal. Pure. */
+export const printable = (text: string): string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const ago = (now: number, t?: number) => (t === undefined ? '-' : `${Math.max(0, Math.round((now - t) / 1000))}s ago`);
 const until = (now: number, t: number) => (t <= now ? 'expired' : `in ${Math.round((t - now) / 1000)}s`);
@@ -91,13 +130,13 @@ export function formatSessions(sessions: readonly SessionState[], now: number): 
     ['PID', 'MODE', 'TOKEN EXPIRES', 'LAST REFRESH', 'REFRESHES', 'REQUESTS', 'ERRORS', 'CWD'],
     ...sessions.map((s) => [
       String(s.pid),
-      s.mode,
+      printable(s.mode),
       until(now, s.tokenExpiresAt),
-      s.lastRefreshAt === undefined ? '-' : `${ago(now, s.lastRefreshAt)} ${s.lastRefreshOutcome ?? ''}`.trim(),
+      s.lastRefreshAt === undefined ? '-' : printable(`${ago(now, s.lastRefreshAt)} ${s.lastRefreshOutcome ?? ''}`.trim()),
       String(s.refreshes),
       String(s.requestsProxied),
       String(s.upstreamErrors),
-      s.cwd,
+      printable(s.cwd),
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -128,7 +128,8 @@ function errorField(err: unknown, field: string): unknown {
 
 /**
  * Turns whatever the grant threw into a one-line WrapError. Reads only named fields: the error
- * objects can hold the request, and so the secret. Pure.
+ * objects can hold the request, and so the secret. The IdP's own description is kept whole: it is
+ * redacted where it is printed, and a cut would leave part of an echoed secret unrecognisable. Pure.
  */
 export function describeGrantError(err: unknown, endpoint: URL): WrapError {
   const where = endpoint.origin + endpoint.pathname;
@@ -141,7 +142,7 @@ export function describeGrantError(err: unknown, endpoint: URL): WrapError {
     const desc = errorField(challenge ?? err, 'error_description');
     const status = errorField(err, 'status');
     return new WrapError(
-      `the IdP refused the token request: ${oauthError}${typeof desc === 'string' ? ` (${desc.slice(0, 200)})` : ''}` +
+      `the IdP refused the token request: ${oauthError}${typeof desc === 'string' ? ` (${desc})` : ''}` +
         `${typeof status === 'number' ? `, HTTP ${status}` : ''}`,
       { hint: REFUSALS[oauthError] ?? 'check the OAUTH_* settings with your IdP admin', exitCode: ExitCode.auth, cause: err },
     );

@@ -3,13 +3,13 @@
  * gateway, codex, CODEX_HOME and config.toml — ✓/✗ per line; exit 0 only if every line passes.
  */
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import { planCodexConfig, providerTable } from '../codex-config.js';
+import { planCodexConfig, providerTable, untouchable } from '../codex-config.js';
 import { type Context, tokenSource } from '../context.js';
 import { describeFailure } from '../errors.js';
 import { findCodex } from '../run.js';
-import { KEYS } from '../settings.js';
+import { KEYS, spec } from '../settings.js';
 import { jwtClaims } from '../token.js';
 import { paint } from '../ui.js';
 
@@ -18,8 +18,6 @@ export interface Check {
   ok: boolean;
   detail: string;
 }
-
-const SECRET_KEYS = new Set(['OAUTH_CLIENT_SECRET']);
 
 const failure = (err: unknown) => describeFailure(err, false).text.replace(/^codex-wrap: /, '');
 
@@ -88,6 +86,8 @@ async function codexHomeCheck(ctx: Context): Promise<Check> {
     return { name: 'CODEX_HOME', ok: true, detail: `${s.codexHome}; config.toml is not touched in MOCK_MODE without a gateway` };
   try {
     const plan = await planCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href));
+    const why = plan.outcome === 'updated' ? untouchable(await stat(plan.path), plan.path, ctx.d.uid) : undefined;
+    if (why) return { name: 'CODEX_HOME', ok: false, detail: why };
     const what = { created: 'will be created', updated: 'will be updated', unchanged: 'is up to date' }[plan.outcome];
     return { name: 'CODEX_HOME', ok: true, detail: `${plan.link} ${what}` };
   } catch (err) {
@@ -99,7 +99,7 @@ export function settingsLines(ctx: Context): Record<string, { value: string; fro
   const out: Record<string, { value: string; from: string }> = {};
   for (const key of KEYS) {
     const r = ctx.resolved[key];
-    if (r) out[key] = { value: SECRET_KEYS.has(key) ? '[redacted]' : r.value, from: r.from };
+    if (r) out[key] = { value: spec(key).secret ? '[redacted]' : r.value, from: r.from };
   }
   return out;
 }

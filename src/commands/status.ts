@@ -4,7 +4,8 @@ import { sessionsDir } from '../paths.js';
 import { formatSessions, listSessions } from '../state.js';
 
 export async function status(d: Deps, json: boolean): Promise<number> {
-  const sessions = await listSessions(sessionsDir(d.env, d.home), d.isAlive);
+  const { sessions, problem } = await listSessions(sessionsDir(d.env, d.home), d.isAlive, d.uid);
+  if (problem) d.stderr(`codex-wrap: warning: ${problem}\n`);
   d.stdout(json ? `${JSON.stringify(sessions, null, 2)}\n` : formatSessions(sessions, d.clock.now()));
   return 0;
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { within } from '../support/fake-codex.js';
 import { type Idp, startIdp } from '../support/idp.js';
@@ -247,4 +248,49 @@ test('a request body over 32 MiB that would have to be buffered gets 413 and nev
   expect((await errorOf(res)).code).toBe('request_too_large');
   await s.close();
   expect(upstream.requests).toHaveLength(0);
+});
+
+/** A raw request: fetch and URL would resolve the dot segments before they reach the proxy. */
+function rawRequest(base: string, target: string, key: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: hostname, port, method: 'GET', path: target, headers: { authorization: `Bearer ${key}` } }, (res) => {
+      let body = '';
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test.each([
+  '/v1/../../admin',
+  '/v1/%2e%2e/%2E%2E/admin',
+  '/v1/x/../../../etc/passwd',
+  '/v1/..',
+  '/v1/%2e%2e',
+  '/v1/a%2f..%2f..%2fadmin',
+  '/v1/a%5c..%5cadmin',
+  '/v1\\..\\admin',
+  '/v1/%zz',
+])('%s stays under the base path: 400 before any token is attached, nothing reaches the gateway', async (target) => {
+  const s = await startSession(idp, `${upstream.baseUrl}`);
+  const grants = idp.grants;
+  const r = await rawRequest(s.proxy.baseUrl, target, s.key);
+  await s.close();
+  expect(r.status).toBe(400);
+  expect(r.body).toContain('invalid_path');
+  expect(upstream.requests).toHaveLength(0);
+  expect(idp.grants).toBe(grants);
+});
+
+test('dot segments that stay under the base path are resolved before forwarding', async () => {
+  const s = await startSession(idp, upstream.baseUrl);
+  const r = await rawRequest(s.proxy.baseUrl, '/v1/x/../models?a=1', s.key);
+  await s.close();
+  expect(r.status).toBe(200);
+  expect(upstream.requests.map((q) => q.path)).toEqual([`${new URL(upstream.baseUrl).pathname}/models?a=1`]);
 });

@@ -118,14 +118,15 @@ test('MOCK_MODE needs no IdP and no gateway; every argument reaches Codex verbat
   expect(idp.grants).toBe(0);
 });
 
-test('settings come from the project .env and --env-file', async () => {
-  await writeFile(join(project, '.env'), `MOCK_MODE=true\nLLM_MODEL_NAME=from-project\n`);
-  await writeFile(join(project, 'ci.env'), `LLM_MODEL_NAME=from-env-file\n`);
+test("settings come from --env-file; the project's own .env is not read", async () => {
+  await writeFile(join(project, '.env'), `LLM_MODEL_NAME=from-project\n`);
+  await writeFile(join(project, 'ci.env'), `MOCK_MODE=true\nLLM_MODEL_NAME=from-env-file\n`);
   const base = { PATH: env().PATH, HOME: home, FAKE_CODEX_REPORT: report };
-  await runMain(['exec', 'x'], { env: base, cwd: project, home });
-  expect((await readReport()).argv).toContain('model="from-project"');
-  await runMain(['--env-file', 'ci.env', 'exec', 'x'], { env: base, cwd: project, home });
+  const r = await runMain(['--env-file', 'ci.env', 'exec', 'x'], { env: base, cwd: project, home });
+  expect(r.code).toBe(0);
   expect((await readReport()).argv).toContain('model="from-env-file"');
+  await runMain(['--mock', 'exec', 'x'], { env: base, cwd: project, home });
+  expect((await readReport()).argv).toContain('model="gpt-4-internal"');
 });
 
 test('a `codex` on PATH that is codex-wrap itself is skipped for the real one further on', async () => {
@@ -214,7 +215,7 @@ describe('failures: one line, a hint, the documented exit code, no secret', () =
     });
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(
-      'codex-wrap: 3 settings are not usable — fix the settings below (flags, environment or .env files; see codex-wrap --help)',
+      'codex-wrap: 3 settings are not usable — fix the settings below (flags, environment or your settings files; see codex-wrap --help)',
     );
     expect(r.stderr).toContain('MAX_TOKENS');
     expect(r.stderr).toContain('LLM_API_BASE_URL');

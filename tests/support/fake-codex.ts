@@ -34,7 +34,8 @@ if (kind === 'wait') {
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => { report.signals.push(s); save(); setTimeout(() => process.exit(42), 200); });
   setInterval(() => {}, 1000);
 }
-if (kind === 'request') {
+if (kind === 'request') setTimeout(request, Number(process.env.FAKE_CODEX_DELAY_MS || 0));
+function request() {
   const urls = argv.filter((a) => a.startsWith('model_providers.codex-wrap.base_url=')).map((a) => JSON.parse(a.split('=').slice(1).join('=')));
   const base = urls[urls.length - 1] || process.env.FAKE_CODEX_BASE_URL;
   fetch(base + '/responses', {
@@ -44,6 +45,8 @@ if (kind === 'request') {
   }).then(async (r) => {
     const text = await r.text();
     const deltas = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6))).filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+    report.answer = { status: r.status, text };
+    save();
     process.stdout.write((deltas || text) + '\n');
     process.exit(r.status === 200 ? 0 : 1);
   }, (e) => { console.error(e.message); process.exit(1); });
@@ -57,6 +60,8 @@ export interface FakeCodexReport {
   envHashes: string[];
   envNames: string[];
   signals: string[];
+  /** `request` mode: what the base_url answered. */
+  answer?: { status: number; text: string };
 }
 
 export async function writeFakeCodex(): Promise<{ dir: string; bin: string }> {

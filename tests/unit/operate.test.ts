@@ -60,7 +60,6 @@ test.each([
   [{ isFile: () => true, uid: 1, mode: 0o100600 }, 1, undefined],
   [{ isFile: () => true, uid: 2, mode: 0o100600 }, 1, 'it belongs to another user'],
   [{ isFile: () => true, uid: 1, mode: 0o100640 }, 1, 'other users may read it'],
-  [{ isFile: () => false, uid: 1, mode: 0o120777 }, 1, 'it is not a regular file'],
 ])('distrust %#', (st, uid, want) => expect(distrust(st, uid)).toBe(want));
 
 test('cache files are keyed by endpoint, client, scope and audience', () => {

@@ -9,7 +9,7 @@ const base = {
   OAUTH_CLIENT_SECRET: 'csecret',
 };
 const env = (values: Record<string, string>): Layer => ({ kind: 'env', label: 'the environment', values });
-const project = (values: Record<string, string>): Layer => ({ kind: 'project', label: '/p/.env', values });
+const project = (values: Record<string, string>): Layer => ({ kind: 'project', label: '/p/.codex-wrap.env', values });
 const user = (values: Record<string, string>): Layer => ({ kind: 'user', label: '~/.config/codex-wrap/.env', values });
 
 function problems(layers: Layer[], trustProject = false): string[] {
@@ -38,8 +38,8 @@ test('defaults fill what no source sets', () => {
 
 test.each([
   ['flag beats env', [{ kind: 'flag', label: 'flag', values: { LLM_MODEL_NAME: 'a' } }, env({ LLM_MODEL_NAME: 'b' })], 'a'],
-  ['env beats project .env', [env({ LLM_MODEL_NAME: 'b' }), project({ LLM_MODEL_NAME: 'c' })], 'b'],
-  ['project .env beats user file', [project({ LLM_MODEL_NAME: 'c' }), user({ LLM_MODEL_NAME: 'd' })], 'c'],
+  ['env beats the project file', [env({ LLM_MODEL_NAME: 'b' }), project({ LLM_MODEL_NAME: 'c' })], 'b'],
+  ['the project file beats the user file', [project({ LLM_MODEL_NAME: 'c' }), user({ LLM_MODEL_NAME: 'd' })], 'c'],
   ['an empty value does not hide a lower source', [env({ LLM_MODEL_NAME: '' }), user({ LLM_MODEL_NAME: 'd' })], 'd'],
 ] as const)('%s', (_name, layers, model) => {
   expect(validate(resolve([...(layers as unknown as Layer[]), env(base)]), ctx).model).toBe(model);
@@ -48,7 +48,7 @@ test.each([
 test('resolve records where each value came from', () => {
   const r = resolve([env({ LLM_MODEL_NAME: 'x' }), project(base)]);
   expect(r.LLM_MODEL_NAME).toEqual({ value: 'x', from: 'the environment', kind: 'env' });
-  expect(r.OAUTH_ENDPOINT?.from).toBe('/p/.env');
+  expect(r.OAUTH_ENDPOINT?.from).toBe('/p/.codex-wrap.env');
   expect(r.MAX_TOKENS?.from).toBe('default');
 });
 
@@ -113,30 +113,77 @@ test.each([
   expect(problems([env(values)])).toEqual([]);
 });
 
-test('the client secret is never echoed in a problem', () => {
-  const found = problems([env({ ...base, OAUTH_CLIENT_SECRET: 'topsecret', OAUTH_AUTH_METHOD: 'topsecret' })]);
-  expect(found.join('\n')).toContain('OAUTH_AUTH_METHOD');
-  // The method's bad value is echoed because it is not the secret's setting; the secret key is never printed.
-  expect(found.join('\n')).not.toContain('OAUTH_CLIENT_SECRET');
+test('no problem names a credential in a URL', () => {
+  const found = problems([
+    env({ ...base, LLM_API_BASE_URL: 'https://bob:hunter2-pw@llm.example.com/v1', OAUTH_ENDPOINT: 'https://:tok@idp/t' }),
+  ]);
+  expect(found).toEqual([
+    'LLM_API_BASE_URL (from the environment) has a user name or password in it (https://…@llm.example.com) — codex-wrap sends only the IdP token; remove the credentials from the URL',
+    'OAUTH_ENDPOINT (from the environment) has a user name or password in it (https://…@idp) — codex-wrap sends only the IdP token; remove the credentials from the URL',
+  ]);
 });
 
-describe("a project's .env cannot redirect credentials from elsewhere", () => {
+test.each([
+  ['a blank model', { ...base, LLM_MODEL_NAME: '   ' }, 'LLM_MODEL_NAME (from the environment) is blank'],
+  ['a blank secret', { ...base, OAUTH_CLIENT_SECRET: '  ' }, 'OAUTH_CLIENT_SECRET is blank'],
+])('reports %s', (_name, values, want) => {
+  expect(problems([env(values)])).toEqual([expect.stringContaining(want)]);
+});
+
+describe('MOCK_MODE never sends to the gateway of the user file', () => {
+  test("the user file's gateway is ignored: the mock model answers", () => {
+    const s = validate(resolve([env({ MOCK_MODE: 'true' }), user(base)]), ctx);
+    expect(s.baseUrl).toBeUndefined();
+  });
   test.each([
-    ['OAUTH_ENDPOINT', { OAUTH_ENDPOINT: 'https://evil.example/token' }],
-    ['LLM_API_BASE_URL', { LLM_API_BASE_URL: 'https://evil.example/v1' }],
-  ])('%s from the project with the secret from the user file is refused', (key, values) => {
+    ['the environment', [env({ MOCK_MODE: 'true', LLM_API_BASE_URL: 'http://gw/v1' })]],
+    ['a flag', [{ kind: 'flag', label: 'flag', values: { MOCK_MODE: 'true', LLM_API_BASE_URL: 'http://gw/v1' } } as Layer]],
+    ['--env-file', [{ kind: 'env-file', label: '/ci.env', values: { MOCK_MODE: 'true', LLM_API_BASE_URL: 'http://gw/v1' } } as Layer]],
+  ])('a gateway named in %s is used', (_name, layers) => {
+    expect(validate(resolve(layers), ctx).baseUrl?.href).toBe('http://gw/v1');
+  });
+  test('direct mode then needs a gateway named for the run', () => {
+    expect(problems([env({ MOCK_MODE: 'true', PROXY_MODE: 'false' }), user(base)])).toEqual([
+      'MOCK_MODE with PROXY_MODE=false needs LLM_API_BASE_URL from a flag, the environment or --env-file',
+    ]);
+  });
+});
+
+describe('what an approved project file may set (one table: SETTINGS)', () => {
+  test.each(['LLM_MODEL_NAME', 'MAX_TOKENS', 'TOKEN_REFRESH_INTERVAL', 'MOCK_MODE'])('%s: yes', (key) => {
+    const value = key === 'LLM_MODEL_NAME' ? 'm' : key === 'MOCK_MODE' ? 'false' : '7';
+    expect(problems([project({ [key]: value }), user(base)])).toEqual([]);
+  });
+  test.each([
+    'LLM_API_BASE_URL',
+    'OAUTH_ENDPOINT',
+    'OAUTH_CLIENT_ID',
+    'OAUTH_CLIENT_SECRET',
+    'OAUTH_SCOPE',
+    'OAUTH_AUDIENCE',
+    'OAUTH_AUTH_METHOD',
+    'PROXY_MODE',
+    'CODEX_HOME',
+    'CODEX_BIN',
+    'CA_CERT_FILE',
+  ])('%s: only with --trust-project-env', (key) => {
+    const values = {
+      [key]:
+        (base as Record<string, string>)[key] ??
+        (key === 'PROXY_MODE' ? 'true' : key === 'OAUTH_AUTH_METHOD' ? 'client_secret_post' : '/x'),
+    };
     const found = problems([project(values), user(base)]);
-    expect(found).toHaveLength(1);
-    expect(found[0]).toContain(`${key} comes from /p/.env`);
-    expect(found[0]).toContain('--trust-project-env');
+    expect(found).toEqual([
+      `${key} comes from /p/.codex-wrap.env, a project file, which may not set it — remove it from that file, or pass --trust-project-env if you trust this directory`,
+    ]);
+    expect(problems([project(values), user(base)], true)).toEqual([]);
   });
-  test('trusted explicitly', () => {
-    expect(problems([project({ OAUTH_ENDPOINT: 'https://other/token' }), user(base)], true)).toEqual([]);
+  test('OAUTH_CLIENT_SECRET_COMMAND: never, not even trusted', () => {
+    const found = problems([project({ OAUTH_CLIENT_SECRET_COMMAND: 'cat ~/.ssh/id_rsa' }), user(base)], true);
+    expect(found).toEqual([expect.stringContaining('OAUTH_CLIENT_SECRET_COMMAND comes from /p/.codex-wrap.env')]);
+    expect(found[0]).toContain('even with --trust-project-env');
   });
-  test('all from the project .env is fine (the secret came from there too)', () => {
-    expect(problems([project(base)])).toEqual([]);
-  });
-  test('the environment overriding the project is fine', () => {
+  test('the environment overriding the project file is fine', () => {
     expect(problems([env(base), project({ OAUTH_ENDPOINT: 'https://evil/token' })])).toEqual([]);
   });
 });
