@@ -27,7 +27,7 @@ export function runSecretCommand(
     let size = 0;
     let why: string | undefined;
     const timer = setTimeout(() => {
-      why = `did not finish within ${Math.round(timeoutMs / 1000)} s`;
+      why = `did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
       child.kill('SIGKILL');
     }, timeoutMs);
     child.stdout.on('data', (c: Buffer) => {

@@ -1,9 +1,10 @@
 /** The pure decisions behind issue #8: redaction forms, path confinement, files codex-wrap leaves alone. */
 import { untouchable } from '../../src/codex-config.js';
 import { describeProjectKeys } from '../../src/commands/allow.js';
-import { describeFailure } from '../../src/errors.js';
+import { describeFailure, WrapError } from '../../src/errors.js';
 import { confinedPath } from '../../src/forward.js';
 import { createLogger, formEncode, secretForms } from '../../src/log.js';
+import { runSecretCommand } from '../../src/secret-command.js';
 import { resolve, validate } from '../../src/settings.js';
 import { exposedSecret } from '../../src/sources.js';
 import { printable } from '../../src/state.js';
@@ -108,4 +109,15 @@ test('allow lists what a project file sets, and what it would need', () => {
     '  OAUTH_CLIENT_SECRET_COMMAND — never from a project file (codex-wrap refuses to start)',
     '  DATABASE_URL — not a codex-wrap setting (ignored)',
   ]);
+});
+
+describe('runSecretCommand', () => {
+  const run = (command: string, timeoutMs?: number) => runSecretCommand(command, { cwd: '/', env: { PATH: '/usr/bin:/bin' }, timeoutMs });
+  test('trims its output', async () => expect(await run("printf '  s3cret \\n'")).toBe('s3cret'));
+  test('is bounded in time: killed, exit 4, says so', async () => {
+    const err = await run('sleep 5', 200).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WrapError);
+    expect((err as WrapError).exitCode).toBe(4);
+    expect((err as WrapError).message).toBe('OAUTH_CLIENT_SECRET_COMMAND did not finish within 200 ms');
+  });
 });
