@@ -1,17 +1,17 @@
 /** What every command needs, built once: settings, logger, network, token source. */
 import { readFile } from 'node:fs/promises';
-import type { Parsed } from './args.js';
-import { cacheFile, createCachedSource } from './cache.js';
+import type { SignalSubscribe } from './codex/spawn.js';
 import { ExitCode, WrapError } from './errors.js';
 import type { Logger } from './log.js';
 import { createNet, type Net } from './net.js';
-import { cacheDir } from './paths.js';
-import type { Clock } from './refresh.js';
-import type { SignalSubscribe } from './run.js';
-import { runSecretCommand } from './secret-command.js';
-import { type Key, parseBool, type Resolved, resolve, type Settings, validate } from './settings.js';
-import { readLayers } from './sources.js';
-import { createMockTokenSource, createOAuthTokenSource, type TokenSource } from './token.js';
+import type { Parsed } from './settings/args.js';
+import { cacheDir } from './settings/paths.js';
+import { type Key, parseBool, type Resolved, resolve, type Settings, validate } from './settings/resolve.js';
+import { runSecretCommand } from './settings/secret-command.js';
+import { readLayers } from './settings/sources.js';
+import { cacheFile, createCachedSource } from './token/cache.js';
+import type { Clock } from './token/refresh.js';
+import { createMockTokenSource, createOAuthTokenSource, type TokenSource } from './token/source.js';
 import type { Spinner } from './ui.js';
 
 export interface Deps {

@@ -2,8 +2,8 @@
  * The programmatic entry: parses the command line and runs one command. Returns the exit code;
  * cli.ts is the only place that touches the process.
  */
-import { type Parsed, parseArgs } from './args.js';
-import { SESSION_MARKER } from './command.js';
+
+import { SESSION_MARKER } from './codex/child.js';
 import { allowProject, denyProject } from './commands/allow.js';
 import { type Check, printChecks, runChecks, settingsLines } from './commands/check.js';
 import { printConfig } from './commands/print-config.js';
@@ -11,9 +11,10 @@ import { status } from './commands/status.js';
 import { printToken } from './commands/token.js';
 import { type Context, type Deps, loadContext } from './context.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
-import { helpText } from './help.js';
 import { createLogger, type Logger } from './log.js';
-import { runSession } from './session.js';
+import { runSession } from './session/session.js';
+import { type Parsed, parseArgs } from './settings/args.js';
+import { helpText } from './settings/help.js';
 import { colorLevel, createSpinner, paint } from './ui.js';
 
 export type { Deps } from './context.js';

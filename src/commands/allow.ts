@@ -5,13 +5,13 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { approve, contentHash, PROJECT_FILE, revoke } from '../allow.js';
 import type { Deps } from '../context.js';
 import { ExitCode, WrapError } from '../errors.js';
 import { readRegular, UnreadableFile } from '../files.js';
-import { allowDir } from '../paths.js';
-import { SETTINGS } from '../settings.js';
-import { MAX_SETTINGS_FILE } from '../sources.js';
+import { approve, contentHash, PROJECT_FILE, revoke } from '../settings/allow.js';
+import { allowDir } from '../settings/paths.js';
+import { SETTINGS } from '../settings/resolve.js';
+import { MAX_SETTINGS_FILE } from '../settings/sources.js';
 
 async function projectFile(d: Deps, target: string | undefined): Promise<string> {
   const named = resolve(d.cwd, target ?? '.');

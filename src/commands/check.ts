@@ -5,12 +5,12 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import { planCodexConfig, providerTable, untouchable } from '../codex-config.js';
+import { planCodexConfig, providerTable, untouchable } from '../codex/config.js';
+import { findCodex } from '../codex/spawn.js';
 import { type Context, tokenSource } from '../context.js';
 import { describeFailure } from '../errors.js';
-import { findCodex } from '../run.js';
-import { KEYS, spec } from '../settings.js';
-import { jwtClaims } from '../token.js';
+import { KEYS, spec } from '../settings/resolve.js';
+import { jwtClaims } from '../token/source.js';
 import { paint } from '../ui.js';
 
 export interface Check {

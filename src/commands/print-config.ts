@@ -1,10 +1,10 @@
 /** `codex-wrap print-config`: the config.toml that would be written and the codex command line. A dry run. */
 import { join } from 'node:path';
-import { planCodexConfig, providerTable } from '../codex-config.js';
-import { codexArgs } from '../command.js';
+import { codexArgs } from '../codex/child.js';
+import { planCodexConfig, providerTable } from '../codex/config.js';
+import { findCodex } from '../codex/spawn.js';
 import type { Context } from '../context.js';
-import { findCodex } from '../run.js';
-import { argvProvider } from '../session.js';
+import { argvProvider } from '../session/session.js';
 
 /** Quotes an argument for a POSIX shell, only when it needs it. Pure. */
 export function shellQuote(arg: string): string {

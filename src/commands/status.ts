@@ -1,7 +1,7 @@
 /** `codex-wrap status [--json]`: the codex-wrap sessions running on this machine. */
 import type { Deps } from '../context.js';
-import { sessionsDir } from '../paths.js';
-import { formatSessions, listSessions } from '../state.js';
+import { formatSessions, listSessions } from '../session/state.js';
+import { sessionsDir } from '../settings/paths.js';
 
 export async function status(d: Deps, json: boolean): Promise<number> {
   const { sessions, problem } = await listSessions(sessionsDir(d.env, d.home), d.isAlive, d.uid);

@@ -1,8 +1,8 @@
 /** Wires a real token source, refresher and proxy the way main.ts does, for proxy tests and the bench. */
 import { createNet } from '../../src/net.js';
-import { startProxy } from '../../src/proxy.js';
-import { startRefresher } from '../../src/refresh.js';
-import { createOAuthTokenSource } from '../../src/token.js';
+import { startProxy } from '../../src/proxy/server.js';
+import { startRefresher } from '../../src/token/refresh.js';
+import { createOAuthTokenSource } from '../../src/token/source.js';
 import type { Idp } from './idp.js';
 
 export const realClock = {

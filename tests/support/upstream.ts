@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { lastUserText, mockResponseEvents } from '../../src/mock-model.js';
+import { lastUserText, mockResponseEvents } from '../../src/proxy/mock-model.js';
 
 export interface Recorded {
   method: string;

@@ -1,5 +1,5 @@
 import { parse } from 'smol-toml';
-import { loadToml, providerTable, renderCodexConfig as render, type Toml } from '../../src/codex-config.js';
+import { loadToml, providerTable, renderCodexConfig as render, type Toml } from '../../src/codex/config.js';
 import { WrapError } from '../../src/errors.js';
 
 const provider = providerTable('https://llm.example.com/v1');

@@ -1,5 +1,5 @@
-import { providerTable } from '../../src/codex-config.js';
-import { childEnv, codexArgs, exitCodeOf, isInteractive, shouldForward } from '../../src/command.js';
+import { childEnv, codexArgs, exitCodeOf, isInteractive, shouldForward } from '../../src/codex/child.js';
+import { providerTable } from '../../src/codex/config.js';
 
 test.each([
   [[], true],

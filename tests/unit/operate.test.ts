@@ -1,11 +1,11 @@
-import { parseArgs } from '../../src/args.js';
-import { cacheFile, distrust, isUsable } from '../../src/cache.js';
 import { shellQuote } from '../../src/commands/print-config.js';
 import { WrapError } from '../../src/errors.js';
 import { isExempt, proxyFor } from '../../src/net.js';
-import { cacheDir, configDir, sessionsDir } from '../../src/paths.js';
-import { formatSessions } from '../../src/state.js';
-import { jwtClaims } from '../../src/token.js';
+import { formatSessions } from '../../src/session/state.js';
+import { parseArgs } from '../../src/settings/args.js';
+import { cacheDir, configDir, sessionsDir } from '../../src/settings/paths.js';
+import { cacheFile, distrust, isUsable } from '../../src/token/cache.js';
+import { jwtClaims } from '../../src/token/source.js';
 import { colorLevel, createSpinner } from '../../src/ui.js';
 
 test.each([

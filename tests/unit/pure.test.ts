@@ -1,8 +1,8 @@
 import { describeFailure, WrapError } from '../../src/errors.js';
-import { forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from '../../src/forward.js';
 import { createLogger, redact } from '../../src/log.js';
-import { lastUserText, mockResponseEvents } from '../../src/mock-model.js';
-import { describeGrantError, expiryOf, jwtExp } from '../../src/token.js';
+import { forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from '../../src/proxy/forward.js';
+import { lastUserText, mockResponseEvents } from '../../src/proxy/mock-model.js';
+import { describeGrantError, expiryOf, jwtExp } from '../../src/token/source.js';
 
 const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { backoffDelay, refreshDelay, startRefresher } from '../../src/refresh.js';
-import type { Token, TokenSource } from '../../src/token.js';
+import { backoffDelay, refreshDelay, startRefresher } from '../../src/token/refresh.js';
+import type { Token, TokenSource } from '../../src/token/source.js';
 
 const tok = (value: string, issuedAt: number, lifetime: number): Token => ({ value, issuedAt, expiresAt: issuedAt + lifetime });
 

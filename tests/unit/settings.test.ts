@@ -1,5 +1,5 @@
 import { WrapError } from '../../src/errors.js';
-import { type Layer, parseBool, resolve, validate } from '../../src/settings.js';
+import { type Layer, parseBool, resolve, validate } from '../../src/settings/resolve.js';
 
 const ctx = { home: '/home/u', trustProject: false };
 const base = {

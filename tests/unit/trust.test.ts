@@ -1,13 +1,13 @@
 /** The pure decisions behind issue #8: redaction forms, path confinement, files codex-wrap leaves alone. */
-import { untouchable } from '../../src/codex-config.js';
+import { untouchable } from '../../src/codex/config.js';
 import { describeProjectKeys } from '../../src/commands/allow.js';
 import { describeFailure, WrapError } from '../../src/errors.js';
-import { confinedPath } from '../../src/forward.js';
 import { createLogger, formEncode, secretForms } from '../../src/log.js';
-import { runSecretCommand } from '../../src/secret-command.js';
-import { resolve, validate } from '../../src/settings.js';
-import { exposedSecret } from '../../src/sources.js';
-import { printable } from '../../src/state.js';
+import { confinedPath } from '../../src/proxy/forward.js';
+import { printable } from '../../src/session/state.js';
+import { resolve, validate } from '../../src/settings/resolve.js';
+import { runSecretCommand } from '../../src/settings/secret-command.js';
+import { exposedSecret } from '../../src/settings/sources.js';
 
 describe('redaction covers every form a secret travels in', () => {
   const secret = 'hunter2 very-secret/+=~';

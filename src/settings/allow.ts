@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { privateDir, readRegular, writeAtomic } from './files.js';
+import { privateDir, readRegular, writeAtomic } from '../files.js';
 
 /** The project file codex-wrap reads once approved; `.env` is the project's app's, never read. */
 export const PROJECT_FILE = '.codex-wrap.env';

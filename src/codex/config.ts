@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type * as TomlPatch from '@decimalturn/toml-patch';
 import type * as SmolToml from 'smol-toml';
-import { ExitCode, WrapError } from './errors.js';
-import { writeAtomic } from './files.js';
+import { ExitCode, WrapError } from '../errors.js';
+import { writeAtomic } from '../files.js';
 
 export const PROVIDER_ID = 'codex-wrap';
 export const KEY_ENV = 'CUSTOM_LLM_API_KEY';

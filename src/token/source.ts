@@ -2,9 +2,9 @@
  * Token sources: the client-credentials grant (openid-client, loaded only when a grant is needed,
  * which keeps start-up fast) and the fixed mock token of MOCK_MODE.
  */
-import { ExitCode, WrapError } from './errors.js';
-import type { OAuthSettings } from './settings.js';
-import { isLoopback } from './settings.js';
+import { ExitCode, WrapError } from '../errors.js';
+import type { OAuthSettings } from '../settings/resolve.js';
+import { isLoopback } from '../settings/resolve.js';
 
 export interface Token {
   value: string;

@@ -6,11 +6,11 @@
 import { realpath } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import { ExitCode, WrapError } from '../errors.js';
+import { readRegular, UnreadableFile } from '../files.js';
 import { approvalOf, contentHash, PROJECT_FILE } from './allow.js';
-import { ExitCode, WrapError } from './errors.js';
-import { readRegular, UnreadableFile } from './files.js';
 import { allowDir, userEnvFile } from './paths.js';
-import type { Layer } from './settings.js';
+import type { Layer } from './resolve.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -6,11 +6,11 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { loadUndici } from '../lazy.js';
+import type { Net } from '../net.js';
+import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from './forward.js';
-import { loadUndici } from './lazy.js';
 import { lastUserText, mockAnswerText, mockResponseEvents } from './mock-model.js';
-import type { Net } from './net.js';
-import type { Refresher } from './refresh.js';
 
 const MAX_BUFFERED_BODY = 32 * 1024 * 1024;
 

@@ -1,16 +1,17 @@
 /** `codex-wrap [codex args]`: token → config.toml → proxy → Codex, until Codex exits. */
-import { ensureCodexHome, type Provider, providerTable, writeCodexConfig } from './codex-config.js';
-import { childEnv, codexArgs } from './command.js';
-import { type Context, tokenSource } from './context.js';
-import { newSessionKey } from './forward.js';
-import type { Logger } from './log.js';
-import { sessionsDir } from './paths.js';
-import { type AuthProxy, startProxy } from './proxy.js';
-import { type Refresher, startRefresher } from './refresh.js';
-import { findCodex, runCodex } from './run.js';
-import type { Settings } from './settings.js';
+
+import { childEnv, codexArgs } from '../codex/child.js';
+import { ensureCodexHome, type Provider, providerTable, writeCodexConfig } from '../codex/config.js';
+import { findCodex, runCodex } from '../codex/spawn.js';
+import { type Context, tokenSource } from '../context.js';
+import type { Logger } from '../log.js';
+import { newSessionKey } from '../proxy/forward.js';
+import { type AuthProxy, startProxy } from '../proxy/server.js';
+import { sessionsDir } from '../settings/paths.js';
+import type { Settings } from '../settings/resolve.js';
+import { type Refresher, startRefresher } from '../token/refresh.js';
+import type { Token } from '../token/source.js';
 import { startStateFile } from './state.js';
-import type { Token } from './token.js';
 
 /**
  * The provider to pass on Codex's command line: config.toml keeps the real gateway, so only a mock

@@ -3,7 +3,7 @@
  * exit code. No I/O here; run.ts executes them.
  */
 import { constants } from 'node:os';
-import { KEY_ENV, PROVIDER_ID, type Provider } from './codex-config.js';
+import { KEY_ENV, PROVIDER_ID, type Provider } from './config.js';
 
 /** Set in Codex's environment; a codex-wrap that sees it refuses to nest (aws-vault's rule). */
 export const SESSION_MARKER = 'CODEX_WRAP_SESSION';

@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { privateDir, readRegular, writeAtomic } from './files.js';
-import { loadLockfile } from './lazy.js';
+import { privateDir, readRegular, writeAtomic } from '../files.js';
+import { loadLockfile } from '../lazy.js';
+import type { OAuthSettings } from '../settings/resolve.js';
 import { refreshDelay } from './refresh.js';
-import type { OAuthSettings } from './settings.js';
-import type { Token, TokenSource } from './token.js';
+import type { Token, TokenSource } from './source.js';
 
 export function cacheFile(dir: string, oauth: Pick<OAuthSettings, 'endpoint' | 'clientId' | 'scope' | 'audience'>): string {
   const key = JSON.stringify([oauth.endpoint.href, oauth.clientId, oauth.scope ?? '', oauth.audience ?? '']);

@@ -2,7 +2,7 @@
  * Settings: which source wins, and whether the result is usable. Pure: the files are read by
  * sources.ts and handed in as layers.
  */
-import { ExitCode, WrapError } from './errors.js';
+import { ExitCode, WrapError } from '../errors.js';
 
 export type AuthMethod = 'client_secret_basic' | 'client_secret_post';
 

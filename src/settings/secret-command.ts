@@ -4,7 +4,7 @@
  * is the secret and is never shown; its stderr reaches the user (it may ask to unlock).
  */
 import { spawn } from 'node:child_process';
-import { ExitCode, WrapError } from './errors.js';
+import { ExitCode, WrapError } from '../errors.js';
 
 export const SECRET_COMMAND_TIMEOUT_MS = 30_000;
 const MAX_OUTPUT = 64 * 1024;

@@ -5,8 +5,8 @@
  */
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { privateDir, readRegular, writeAtomic } from './files.js';
-import type { Clock } from './refresh.js';
+import { privateDir, readRegular, writeAtomic } from '../files.js';
+import type { Clock } from '../token/refresh.js';
 
 export interface SessionState {
   pid: number;

@@ -4,8 +4,8 @@
  * No flag takes a secret: argv is visible to every user of the machine.
  */
 import { CommanderError, Option, Command as Program } from 'commander';
-import { ExitCode, WrapError } from './errors.js';
-import type { Key } from './settings.js';
+import { ExitCode, WrapError } from '../errors.js';
+import type { Key } from './resolve.js';
 
 /** codex-wrap's own commands: names Codex does not use, so an alias never changes a Codex command. */
 export const COMMANDS = ['status', 'check', 'print-config', 'token', 'allow', 'deny'] as const;

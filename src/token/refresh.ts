@@ -2,7 +2,7 @@
  * Keeps a current token: refreshes ahead of expiry, keeps serving the old token while the IdP is
  * down, retries with backoff, and lets concurrent callers share one grant (OAUTH-NOTES.md).
  */
-import type { Token, TokenSource } from './token.js';
+import type { Token, TokenSource } from './source.js';
 
 export interface Clock {
   now(): number;

@@ -2,8 +2,8 @@
 import { access, constants as fsConstants, realpath } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { exitCodeOf, shouldForward } from './command.js';
-import { ExitCode, WrapError } from './errors.js';
+import { ExitCode, WrapError } from '../errors.js';
+import { exitCodeOf, shouldForward } from './child.js';
 
 const INSTALL_HINT = 'install it with `npm install -g @openai/codex`, or set CODEX_BIN to its path';
 
