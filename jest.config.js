@@ -5,5 +5,6 @@ export default {
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }] },
+  setupFilesAfterEnv: ['<rootDir>/tests/support/cleanup.ts'],
   testTimeout: 30000,
 };

@@ -1,4 +1,5 @@
-// Bundles the CLI (start-up: one file to load; openid-client stays a lazy chunk).
+// Bundles the CLI into dist/: one file to load at start-up, and a lazy chunk for each dependency
+// that src/lazy.ts loads on first use (undici, proper-lockfile, openid-client, the TOML libraries).
 import { readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 

@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startIdp } from '../tests/support/idp.js';
+import { EXEC, realCodexSettings } from '../tests/support/real-codex.js';
 import { startUpstream, toolModel } from '../tests/support/upstream.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const codexBin = join(root, 'node_modules', '.bin', 'codex');
-export const OFFLINE_FLAGS = ['--skip-git-repo-check', '--disable', 'plugins', '-c', 'analytics.enabled=false'];
 
 const idp = await startIdp({ ttlSeconds: 2 });
 const gateway = await startUpstream({ validate: (t) => idp.isValid(t), handler: toolModel('sleep 3') });
@@ -28,26 +27,14 @@ const child = spawn(
   [
     join(root, 'bin', 'codex-wrap.js'),
     '--verbose',
-    'exec',
-    ...OFFLINE_FLAGS,
+    ...EXEC,
     '--dangerously-bypass-approvals-and-sandbox',
     'Run sleep 3, then tell me it worked.',
   ],
   {
     cwd: workdir,
     stdio: ['ignore', 'inherit', 'pipe'],
-    env: {
-      ...process.env,
-      CODEX_HOME: codexHome,
-      CODEX_BIN: codexBin,
-      LLM_API_BASE_URL: gateway.baseUrl,
-      OAUTH_ENDPOINT: idp.tokenEndpoint,
-      OAUTH_CLIENT_ID: idp.clientId,
-      OAUTH_CLIENT_SECRET: idp.clientSecret,
-      OAUTH_SCOPE: 'llm',
-      MOCK_MODE: 'false',
-      PROXY_MODE: 'true',
-    },
+    env: { ...process.env, ...realCodexSettings(idp, gateway.baseUrl, codexHome) },
   },
 );
 let stderr = '';

@@ -40,6 +40,5 @@ const code = await main({
   self: [process.argv[1]],
 });
 
+// main closes everything it opened, so the process ends here on its own.
 process.exitCode = code;
-// Everything is closed by now; should anything still hold the loop, do not outlive Codex for it.
-setTimeout(() => process.exit(code), 500).unref();

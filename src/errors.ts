@@ -20,6 +20,19 @@ export const ExitCode = {
   codexNotFound: 127,
 } as const;
 
+/** What each exit code means, for help and the README (a test checks the README against it). */
+export const EXIT_MEANINGS: ReadonlyArray<[code: number, meaning: string]> = [
+  [1, 'check: a line failed'],
+  [ExitCode.usage, 'bad flags or settings'],
+  [ExitCode.codexConfig, 'CODEX_HOME/config.toml'],
+  [ExitCode.auth, 'IdP refused'],
+  [ExitCode.idpUnavailable, 'IdP unreachable'],
+  [ExitCode.nested, 'nested session'],
+  [ExitCode.internal, 'internal error'],
+  [126, 'codex not executable'],
+  [ExitCode.codexNotFound, 'codex not found'],
+];
+
 /** An error the user can act on: what is wrong, what to do next, and the exit code. */
 export class WrapError extends Error {
   readonly hint: string;

@@ -1,16 +1,37 @@
 /**
- * Dependencies loaded on first use, not at start-up (issue #3's start-up aim). Bundled CommonJS
- * modules arrive as `{ default: module }`; unbundled (tests) with named exports: accept both.
+ * Dependencies loaded on first use, not at start-up: a run that never needs them never pays for
+ * them (a mock session needs no undici, an unchanged config.toml no TOML library, a cached token no
+ * openid-client). Each is loaded once. Bundled CommonJS modules arrive as `{ default: module }`;
+ * unbundled (tests) with named exports: accept both.
  */
+import type * as TomlPatch from '@decimalturn/toml-patch';
+import type * as SmolToml from 'smol-toml';
+
 type Undici = typeof import('undici');
 type Lockfile = typeof import('proper-lockfile');
+type OpenidClient = typeof import('openid-client');
+
+/** The two TOML libraries config.toml needs: smol-toml to read, toml-patch to edit in place. */
+export interface Toml {
+  parse: typeof SmolToml.parse;
+  stringify: typeof SmolToml.stringify;
+  patch: typeof TomlPatch.patch;
+}
 
 const interop = <T>(mod: unknown, probe: keyof T): T => ((mod as T)[probe] ? (mod as T) : (mod as { default: T }).default);
 
-let undici: Promise<Undici> | undefined;
-export const loadUndici = (): Promise<Undici> => {
-  undici ??= import('undici').then((m) => interop<Undici>(m, 'Agent'));
-  return undici;
+const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
 };
 
-export const loadLockfile = (): Promise<Lockfile> => import('proper-lockfile').then((m) => interop<Lockfile>(m, 'lock'));
+export const loadUndici = once(() => import('undici').then((m) => interop<Undici>(m, 'Agent')));
+export const loadLockfile = once(() => import('proper-lockfile').then((m) => interop<Lockfile>(m, 'lock')));
+export const loadOpenidClient = once((): Promise<OpenidClient> => import('openid-client'));
+export const loadToml = once(async (): Promise<Toml> => {
+  const [smol, tp] = await Promise.all([import('smol-toml'), import('@decimalturn/toml-patch')]);
+  return { parse: smol.parse, stringify: smol.stringify, patch: tp.patch };
+});

@@ -8,7 +8,12 @@ import { KEY_ENV, PROVIDER_ID, type Provider } from './config.js';
 /** Set in Codex's environment; a codex-wrap that sees it refuses to nest (aws-vault's rule). */
 export const SESSION_MARKER = 'CODEX_WRAP_SESSION';
 
-const SUBCOMMANDS = new Set([
+/**
+ * Codex's subcommands and the global options that take a value, from `codex --help` of the pinned
+ * Codex (0.171.0, package.json). When the pin moves, compare them with the new `codex --help`
+ * (tests/e2e/real-codex.test.ts checks that every subcommand listed there is known here).
+ */
+export const SUBCOMMANDS = new Set([
   'agents',
   'exec',
   'e',

@@ -4,13 +4,12 @@
  * regenerated from a template (CODEX-FACTS.md).
  */
 
-import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type * as TomlPatch from '@decimalturn/toml-patch';
-import type * as SmolToml from 'smol-toml';
 import { ExitCode, WrapError } from '../errors.js';
-import { writeAtomic } from '../files.js';
+import { readRegular, writeAtomic } from '../files.js';
+import { loadToml, type Toml } from '../lazy.js';
 
 export const PROVIDER_ID = 'codex-wrap';
 export const KEY_ENV = 'CUSTOM_LLM_API_KEY';
@@ -34,6 +33,15 @@ export function providerTable(baseUrl: string): Provider {
   };
 }
 
+/**
+ * Where the session's provider goes — the one place that decides it. With a gateway it goes into
+ * config.toml (`file`); a mock session without one leaves config.toml alone and passes the whole
+ * provider on Codex's command line (`argv`; its base_url is the proxy's, set by codexArgs). Pure.
+ */
+export function providerPlacement(settings: { baseUrl?: URL }): { file?: Provider; argv?: Provider } {
+  return settings.baseUrl ? { file: providerTable(settings.baseUrl.href) } : { argv: providerTable('http://127.0.0.1/v1') };
+}
+
 type Doc = Record<string, unknown>;
 
 /** Key order does not matter to TOML, so it does not matter here. */
@@ -45,18 +53,6 @@ function wanted(doc: Doc, model: string, provider: Provider): Doc {
   const providers = { ...((doc.model_providers as Doc | undefined) ?? {}) };
   const ours = { ...((providers[PROVIDER_ID] as Doc | undefined) ?? {}), ...provider };
   return { ...doc, model, model_provider: PROVIDER_ID, model_providers: { ...providers, [PROVIDER_ID]: ours } };
-}
-
-/** The TOML libraries, loaded only when config.toml is touched (start-up time, issue #3). */
-export interface Toml {
-  parse: typeof SmolToml.parse;
-  stringify: typeof SmolToml.stringify;
-  patch: typeof TomlPatch.patch;
-}
-
-export async function loadToml(): Promise<Toml> {
-  const [smol, tp] = await Promise.all([import('smol-toml'), import('@decimalturn/toml-patch')]);
-  return { parse: smol.parse, stringify: smol.stringify, patch: tp.patch };
 }
 
 export function parseToml(toml: Toml, source: string, path: string): Doc {
@@ -119,6 +115,9 @@ function isPlainTableSafe(source: string): boolean {
   return !/^\s*model_providers\s*=/m.test(source);
 }
 
+/** Far above any real config.toml; a larger one is not something to rewrite. */
+const MAX_CONFIG_FILE = 8 * 1024 * 1024;
+
 export type WriteOutcome = 'created' | 'updated' | 'unchanged';
 
 /** Creates CODEX_HOME (0700) if missing; Codex refuses to start without it. */
@@ -131,15 +130,6 @@ export async function ensureCodexHome(codexHome: string): Promise<void> {
       exitCode: ExitCode.codexConfig,
       cause: err,
     });
-  }
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
   }
 }
 
@@ -157,7 +147,7 @@ export interface ConfigPlan {
 export async function planCodexConfig(codexHome: string, model: string, provider: Provider): Promise<ConfigPlan> {
   const link = join(codexHome, 'config.toml');
   const path = await realpath(link).catch(() => link);
-  const before = await readIfExists(path);
+  const before = (await readRegular(path, { maxBytes: MAX_CONFIG_FILE, follow: true }))?.text;
   const after = renderCodexConfig(await loadToml(), before ?? '', model, provider, path);
   const outcome = before === undefined ? 'created' : after === before ? 'unchanged' : 'updated';
   return { link, path, before, after, outcome };

@@ -5,7 +5,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import type { Deps } from '../context.js';
+import type { Deps } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import { readRegular, UnreadableFile } from '../files.js';
 import { approve, contentHash, PROJECT_FILE, revoke } from '../settings/allow.js';
@@ -13,8 +13,8 @@ import { allowDir } from '../settings/paths.js';
 import { SETTINGS } from '../settings/resolve.js';
 import { MAX_SETTINGS_FILE } from '../settings/sources.js';
 
-async function projectFile(d: Deps, target: string | undefined): Promise<string> {
-  const named = resolve(d.cwd, target ?? '.');
+async function projectFile(deps: Deps, target: string | undefined): Promise<string> {
+  const named = resolve(deps.cwd, target ?? '.');
   const isDir = await stat(named).then(
     (st) => st.isDirectory(),
     () => false,
@@ -40,8 +40,8 @@ export function describeProjectKeys(values: Record<string, string>): string[] {
   });
 }
 
-export async function allowProject(d: Deps, target: string | undefined): Promise<number> {
-  const path = await projectFile(d, target);
+export async function allowProject(deps: Deps, target: string | undefined): Promise<number> {
+  const path = await projectFile(deps, target);
   let file: Awaited<ReturnType<typeof readRegular>>;
   try {
     file = await readRegular(path, { maxBytes: MAX_SETTINGS_FILE, follow: false });
@@ -53,7 +53,7 @@ export async function allowProject(d: Deps, target: string | undefined): Promise
   }
   if (!file) throw new WrapError(`${path} does not exist`, { hint: 'nothing to approve here', exitCode: ExitCode.usage });
   try {
-    await approve(allowDir(d.env, d.home), path, contentHash(file.text), d.uid);
+    await approve(allowDir(deps.env, deps.home), path, contentHash(file.text), deps.uid);
   } catch (err) {
     throw new WrapError(`cannot record the approval: ${(err as Error).message}`, {
       hint: 'check XDG_STATE_HOME (default ~/.local/state)',
@@ -61,14 +61,14 @@ export async function allowProject(d: Deps, target: string | undefined): Promise
     });
   }
   const keys = describeProjectKeys(parseDotenv(file.text));
-  d.stdout(`approved ${path} as it is now; it sets:\n${keys.length ? keys.join('\n') : '  (nothing)'}\n`);
-  d.stdout('codex-wrap reads it while it stays unchanged; after a change it is ignored until you run codex-wrap allow again.\n');
+  deps.stdout(`approved ${path} as it is now; it sets:\n${keys.length ? keys.join('\n') : '  (nothing)'}\n`);
+  deps.stdout('codex-wrap reads it while it stays unchanged; after a change it is ignored until you run codex-wrap allow again.\n');
   return ExitCode.ok;
 }
 
-export async function denyProject(d: Deps, target: string | undefined): Promise<number> {
-  const path = await projectFile(d, target);
-  const had = await revoke(allowDir(d.env, d.home), path);
-  d.stdout(had ? `${path} is no longer approved\n` : `${path} was not approved\n`);
+export async function denyProject(deps: Deps, target: string | undefined): Promise<number> {
+  const path = await projectFile(deps, target);
+  const had = await revoke(allowDir(deps.env, deps.home), path);
+  deps.stdout(had ? `${path} is no longer approved\n` : `${path} was not approved\n`);
   return ExitCode.ok;
 }

@@ -5,11 +5,14 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import { planCodexConfig, providerTable, untouchable } from '../codex/config.js';
+import { planCodexConfig, providerPlacement, untouchable } from '../codex/config.js';
 import { findCodex } from '../codex/spawn.js';
-import { type Context, tokenSource } from '../context.js';
-import { describeFailure } from '../errors.js';
+import type { Context } from '../context.js';
+import type { Deps } from '../deps.js';
+import { describeFailure, WrapError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { KEYS, spec } from '../settings/resolve.js';
+import { tokenSource } from '../token/chain.js';
 import { jwtClaims } from '../token/source.js';
 import { paint } from '../ui.js';
 
@@ -22,29 +25,29 @@ export interface Check {
 const failure = (err: unknown) => describeFailure(err, false).text.replace(/^codex-wrap: /, '');
 
 async function tokenCheck(ctx: Context): Promise<{ check: Check; token?: string }> {
-  const { settings: s, d } = ctx;
-  if (!s.oauth) return { check: { name: 'token', ok: true, detail: 'MOCK_MODE: the fixed mock token, no IdP' } };
+  const { settings, deps } = ctx;
+  if (!settings.oauth) return { check: { name: 'token', ok: true, detail: 'MOCK_MODE: the fixed mock token, no IdP' } };
   try {
-    const t = await tokenSource(ctx, { cache: false }).fetch();
-    ctx.log.secret(t.value);
-    const claims = jwtClaims(t.value);
+    const token = await tokenSource(ctx, { cache: false }).fetch();
+    ctx.log.secret(token.value);
+    const claims = jwtClaims(token.value);
     const parts = [
-      `obtained from ${s.oauth.endpoint.origin}${s.oauth.endpoint.pathname}`,
-      `expires in ${Math.round((t.expiresAt - d.clock.now()) / 1000)} s`,
+      `obtained from ${settings.oauth.endpoint.origin}${settings.oauth.endpoint.pathname}`,
+      `expires in ${Math.round((token.expiresAt - deps.clock.now()) / 1000)} s`,
     ];
-    if (t.scope) parts.push(`scope "${t.scope}"`);
+    if (token.scope) parts.push(`scope "${token.scope}"`);
     parts.push(claims ? `JWT claims ${JSON.stringify(claims)}` : 'opaque (not a JWT)');
-    return { check: { name: 'token', ok: true, detail: parts.join('; ') }, token: t.value };
+    return { check: { name: 'token', ok: true, detail: parts.join('; ') }, token: token.value };
   } catch (err) {
     return { check: { name: 'token', ok: false, detail: failure(err) } };
   }
 }
 
 async function gatewayCheck(ctx: Context, token: string | undefined): Promise<Check> {
-  const { settings: s } = ctx;
-  if (!s.baseUrl) return { name: 'gateway', ok: true, detail: 'MOCK_MODE without a gateway: the built-in mock model answers' };
+  const { baseUrl } = ctx.settings;
+  if (!baseUrl) return { name: 'gateway', ok: true, detail: 'MOCK_MODE without a gateway: the built-in mock model answers' };
   if (!token) return { name: 'gateway', ok: false, detail: 'not called: no token' };
-  const url = `${s.baseUrl.href.replace(/\/+$/, '')}/models`;
+  const url = `${baseUrl.href.replace(/\/+$/, '')}/models`;
   try {
     const res = await ctx.net.fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
     await res.arrayBuffer();
@@ -63,30 +66,29 @@ async function gatewayCheck(ctx: Context, token: string | undefined): Promise<Ch
 }
 
 async function codexCheck(ctx: Context): Promise<Check> {
-  const { settings: s, d } = ctx;
   try {
-    const bin = await findCodex({ codexBin: s.codexBin, path: d.env.PATH ?? '', cwd: d.cwd, self: d.self });
-    const r = await execa(bin, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
-    const version = String(r.stdout ?? '').trim();
-    return { name: 'codex', ok: r.exitCode === 0, detail: `${bin} (${version || `exit ${r.exitCode}`})` };
+    const bin = await findCodex(ctx.deps, ctx.settings.codexBin);
+    const result = await execa(bin, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
+    const version = String(result.stdout ?? '').trim();
+    return { name: 'codex', ok: result.exitCode === 0, detail: `${bin} (${version || `exit ${result.exitCode}`})` };
   } catch (err) {
     return { name: 'codex', ok: false, detail: failure(err) };
   }
 }
 
 async function codexHomeCheck(ctx: Context): Promise<Check> {
-  const { settings: s } = ctx;
+  const { codexHome, model } = ctx.settings;
   try {
-    await access(s.codexHome, constants.W_OK);
+    await access(codexHome, constants.W_OK);
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    return { name: 'CODEX_HOME', ok: missing, detail: missing ? `${s.codexHome} will be created` : `${s.codexHome} is not writable` };
+    return { name: 'CODEX_HOME', ok: missing, detail: missing ? `${codexHome} will be created` : `${codexHome} is not writable` };
   }
-  if (!s.baseUrl)
-    return { name: 'CODEX_HOME', ok: true, detail: `${s.codexHome}; config.toml is not touched in MOCK_MODE without a gateway` };
+  const { file } = providerPlacement(ctx.settings);
+  if (!file) return { name: 'CODEX_HOME', ok: true, detail: `${codexHome}; config.toml is not touched in MOCK_MODE without a gateway` };
   try {
-    const plan = await planCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href));
-    const why = plan.outcome === 'updated' ? untouchable(await stat(plan.path), plan.path, ctx.d.uid) : undefined;
+    const plan = await planCodexConfig(codexHome, model, file);
+    const why = plan.outcome === 'updated' ? untouchable(await stat(plan.path), plan.path, ctx.deps.uid) : undefined;
     if (why) return { name: 'CODEX_HOME', ok: false, detail: why };
     const what = { created: 'will be created', updated: 'will be updated', unchanged: 'is up to date' }[plan.outcome];
     return { name: 'CODEX_HOME', ok: true, detail: `${plan.link} ${what}` };
@@ -95,11 +97,13 @@ async function codexHomeCheck(ctx: Context): Promise<Check> {
   }
 }
 
-export function settingsLines(ctx: Context): Record<string, { value: string; from: string }> {
-  const out: Record<string, { value: string; from: string }> = {};
+type SettingsLines = Record<string, { value: string; from: string }>;
+
+export function settingsLines(ctx: Context): SettingsLines {
+  const out: SettingsLines = {};
   for (const key of KEYS) {
-    const r = ctx.resolved[key];
-    if (r) out[key] = { value: spec(key).secret ? '[redacted]' : r.value, from: r.from };
+    const resolved = ctx.resolved[key];
+    if (resolved) out[key] = { value: spec(key).secret ? '[redacted]' : resolved.value, from: resolved.from };
   }
   return out;
 }
@@ -107,30 +111,43 @@ export function settingsLines(ctx: Context): Record<string, { value: string; fro
 export async function runChecks(ctx: Context): Promise<Check[]> {
   const { check: token, token: value } = await tokenCheck(ctx);
   const [gateway, codex, home] = await Promise.all([gatewayCheck(ctx, value), codexCheck(ctx), codexHomeCheck(ctx)]);
-  await ctx.net.close();
   return [{ name: 'settings', ok: true, detail: 'valid' }, token, gateway, codex, home];
 }
 
-/** Prints the checks; used also when the settings themselves fail (then `checks` holds only that). */
-export function printChecks(
-  ctx: Pick<Context, 'd'> & { settings?: Record<string, { value: string; from: string }> },
+/** `codex-wrap check`: exit 0 only if every line passes. An IdP's error text could echo anything: redacted like every log line. */
+export async function checkCommand(ctx: Context, color: 0 | 1): Promise<number> {
+  const out = (text: string) => ctx.deps.stdout(ctx.log.redact(text));
+  return printChecks(out, await runChecks(ctx), settingsLines(ctx), ctx.args.json, color);
+}
+
+/** `check` when the settings themselves fail: that one line (redacted: a problem can quote a value). Undefined: printed. */
+export function printSettingsFailure(deps: Deps, log: Logger, err: unknown, json: boolean, color: 0 | 1): undefined {
+  if (!(err instanceof WrapError)) throw err;
+  const detail = [err.message, ...err.details].join('; ');
+  printChecks((text) => deps.stdout(log.redact(text)), [{ name: 'settings', ok: false, detail }], undefined, json, color);
+  return undefined;
+}
+
+function printChecks(
+  out: (text: string) => void,
   checks: Check[],
+  settings: SettingsLines | undefined,
   json: boolean,
   color: 0 | 1,
 ): number {
   const ok = checks.every((c) => c.ok);
   if (json) {
-    ctx.d.stdout(`${JSON.stringify({ ok, checks, settings: ctx.settings ?? {} }, null, 2)}\n`);
+    out(`${JSON.stringify({ ok, checks, settings: settings ?? {} }, null, 2)}\n`);
     return ok ? 0 : 1;
   }
-  const c = paint(color);
+  const paintWith = paint(color);
   const lines: string[] = [];
   for (const check of checks) {
-    lines.push(`${check.ok ? c.green('✓') : c.red('✗')} ${check.name.padEnd(10)} ${check.detail}`);
-    if (check.name === 'settings' && ctx.settings) {
-      for (const [k, v] of Object.entries(ctx.settings)) lines.push(`    ${k} = ${v.value}  ${c.dim(`(${v.from})`)}`);
+    lines.push(`${check.ok ? paintWith.green('✓') : paintWith.red('✗')} ${check.name.padEnd(10)} ${check.detail}`);
+    if (check.name === 'settings' && settings) {
+      for (const [key, v] of Object.entries(settings)) lines.push(`    ${key} = ${v.value}  ${paintWith.dim(`(${v.from})`)}`);
     }
   }
-  ctx.d.stdout(`${lines.join('\n')}\n`);
+  out(`${lines.join('\n')}\n`);
   return ok ? 0 : 1;
 }

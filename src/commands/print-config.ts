@@ -1,10 +1,9 @@
 /** `codex-wrap print-config`: the config.toml that would be written and the codex command line. A dry run. */
 import { join } from 'node:path';
 import { codexArgs } from '../codex/child.js';
-import { planCodexConfig, providerTable } from '../codex/config.js';
+import { planCodexConfig, providerPlacement } from '../codex/config.js';
 import { findCodex } from '../codex/spawn.js';
 import type { Context } from '../context.js';
-import { argvProvider } from '../session/session.js';
 
 /** Quotes an argument for a POSIX shell, only when it needs it. Pure. */
 export function shellQuote(arg: string): string {
@@ -14,28 +13,29 @@ export function shellQuote(arg: string): string {
 const WHAT = { created: 'would be created', updated: 'would be updated', unchanged: 'is up to date' } as const;
 
 export async function printConfig(ctx: Context): Promise<number> {
-  const { settings: s, d } = ctx;
+  const { settings, deps } = ctx;
   const lines: string[] = [];
-  if (s.baseUrl) {
-    const plan = await planCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href));
+  const { file, argv } = providerPlacement(settings);
+  if (file) {
+    const plan = await planCodexConfig(settings.codexHome, settings.model, file);
     lines.push(`# ${plan.link} ${WHAT[plan.outcome]}:`, plan.after.trimEnd(), '');
   } else {
     lines.push(
-      `# ${join(s.codexHome, 'config.toml')} is left alone (MOCK_MODE without a gateway: the provider goes on the command line)`,
+      `# ${join(settings.codexHome, 'config.toml')} is left alone (MOCK_MODE without a gateway: the provider goes on the command line)`,
       '',
     );
   }
-  const bin = await findCodex({ codexBin: s.codexBin, path: d.env.PATH ?? '', cwd: d.cwd, self: d.self }).catch(() => 'codex');
+  const bin = await findCodex(deps, settings.codexBin).catch(() => 'codex');
   const args = codexArgs({
     userArgs: [],
-    model: s.model,
-    provider: argvProvider(s),
-    proxyBaseUrl: s.proxy ? 'http://127.0.0.1:PORT/v1' : undefined,
+    model: settings.model,
+    provider: argv,
+    proxyBaseUrl: settings.proxy ? 'http://127.0.0.1:PORT/v1' : undefined,
   });
   lines.push(
-    `# codex command line for the interactive TUI${s.proxy ? ' (PORT is chosen at start)' : ''}; your codex arguments follow it:`,
+    `# codex command line for the interactive TUI${settings.proxy ? ' (PORT is chosen at start)' : ''}; your codex arguments follow it:`,
     [bin, ...args].map(shellQuote).join(' '),
   );
-  d.stdout(`${lines.join('\n')}\n`);
+  deps.stdout(`${lines.join('\n')}\n`);
   return 0;
 }

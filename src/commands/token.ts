@@ -3,12 +3,12 @@
  * Codex's own `[model_providers.x.auth]` command. Under GitHub Actions the runner is told to mask it
  * first (on stderr, so that `$(codex-wrap token)` still captures only the token).
  */
-import { type Context, tokenSource } from '../context.js';
+import type { Context } from '../context.js';
+import { tokenSource } from '../token/chain.js';
 
 export async function printToken(ctx: Context): Promise<number> {
   const token = await tokenSource(ctx, { cache: !ctx.args.noCache }).fetch();
-  await ctx.net.close();
-  if (ctx.d.env.GITHUB_ACTIONS === 'true') ctx.d.stderr(`::add-mask::${token.value}\n`);
-  ctx.d.stdout(`${token.value}\n`);
+  if (ctx.deps.env.GITHUB_ACTIONS === 'true') ctx.deps.stderr(`::add-mask::${token.value}\n`);
+  ctx.deps.stdout(`${token.value}\n`);
   return 0;
 }

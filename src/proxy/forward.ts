@@ -1,5 +1,6 @@
 /**
- * Pure decisions of the auth proxy: who may use it, and what a forwarded request looks like.
+ * The auth proxy's decisions — who may use it, which paths it serves, what a forwarded request
+ * looks like — as pure functions, and the per-session key they check (newSessionKey, random).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 

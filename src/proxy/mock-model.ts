@@ -1,7 +1,11 @@
 /**
  * The mock model of MOCK_MODE: a clearly-labelled Responses API answer that echoes the prompt, so a
- * CI smoke job runs the whole path with no gateway. Pure: builds the Server-Sent Events.
+ * CI smoke job runs the whole path with no gateway. The answer is built by pure functions; serveMock
+ * routes the proxy's requests to it.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BASE_PATH } from './forward.js';
+import { sendError } from './http.js';
 
 /** The text of the last user message in a Responses request body. */
 export function lastUserText(body: unknown): string {
@@ -45,4 +49,28 @@ export function mockResponseEvents(text: string, id: string): string[] {
       response: { id: `resp_${id}`, usage: { input_tokens: 0, output_tokens: words.length, total_tokens: words.length } },
     }),
   ];
+}
+
+/** Answers one proxied request as the mock model: `GET /models` (empty) and `POST /responses`. */
+export function serveMock(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer, id: string): void {
+  const pathname = path.split('?')[0];
+  if (req.method === 'GET' && pathname === `${BASE_PATH}/models`) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ object: 'list', data: [] }));
+    return;
+  }
+  if (req.method !== 'POST' || pathname !== `${BASE_PATH}/responses`) {
+    sendError(res, 404, 'not_found', `the codex-wrap mock model answers POST ${BASE_PATH}/responses only`);
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    sendError(res, 400, 'invalid_json', 'the request body is not JSON');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const event of mockResponseEvents(mockAnswerText(lastUserText(parsed)), id)) res.write(event);
+  res.end();
 }

@@ -1,6 +1,7 @@
 /**
  * The loopback auth proxy: Codex holds only a per-session key; every request it makes is sent on to
- * the gateway with the current IdP token, so refreshed tokens reach a running Codex.
+ * the gateway with the current IdP token, so refreshed tokens reach a running Codex. A request goes
+ * through named steps: authorize → confine the path → token → body → send → retry after 401 → pipe.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,9 +11,8 @@ import { loadUndici } from '../lazy.js';
 import type { Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from './forward.js';
-import { lastUserText, mockAnswerText, mockResponseEvents } from './mock-model.js';
-
-const MAX_BUFFERED_BODY = 32 * 1024 * 1024;
+import { BodyTooLarge, readAll, sendError } from './http.js';
+import { serveMock } from './mock-model.js';
 
 export interface ProxyStats {
   requests: number;
@@ -28,40 +28,7 @@ export interface AuthProxy {
   close(): Promise<void>;
 }
 
-/** An error body in the OpenAI shape, which Codex shows to the user. */
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function readAll(stream: Readable, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        // Drain the rest unread, so that the client still gets the answer (413).
-        stream.off('data', onData);
-        stream.resume();
-        chunks.length = 0;
-        reject(new Error(`request body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    };
-    stream.on('data', onData);
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}
-
-export async function startProxy(o: {
+export interface ProxyOptions {
   /** The gateway; absent in MOCK_MODE without one, when the mock model answers. */
   upstream?: URL;
   sessionKey: string;
@@ -72,16 +39,71 @@ export async function startProxy(o: {
   log?: (message: string) => void;
   /** Removes secrets from text that goes back to Codex (an IdP's error could echo one). */
   redact?: (text: string) => string;
-}): Promise<AuthProxy> {
+}
+
+/** What is sent upstream first, and how to get the same bytes again for a retry. */
+interface Body {
+  first: Buffer | Readable;
+  again(): Promise<Buffer>;
+}
+
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function abortedByClient(err: Error): boolean {
+  return err.name === 'AbortError' || ['ABORT_ERR', 'UND_ERR_ABORTED'].includes(String((err as NodeJS.ErrnoException).code));
+}
+
+export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   const stats: ProxyStats = { requests: 0, rejected: 0, retries: 0, upstreamErrors: 0 };
-  const log = o.log ?? (() => {});
-  const redact = o.redact ?? ((t: string) => t);
-  let mockCount = 0;
+  const log = options.log ?? (() => {});
+  const redact = options.redact ?? ((text: string) => text);
+  let mockAnswers = 0;
+
+  const authorize = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (isAuthorized(req.headers.authorization, options.sessionKey)) return true;
+    stats.rejected += 1;
+    req.resume();
+    sendError(res, 401, 'invalid_api_key', 'codex-wrap proxy: missing or wrong session key; start Codex through codex-wrap');
+    return false;
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse): string | undefined => {
+    const path = confinedPath(req.url ?? '/');
+    if (path !== undefined) return path;
+    req.resume();
+    sendError(res, 400, 'invalid_path', `codex-wrap proxy serves ${BASE_PATH}/… only, without dot segments or encoded slashes`);
+    return undefined;
+  };
+
+  const currentToken = async (req: IncomingMessage, res: ServerResponse): Promise<string | undefined> => {
+    try {
+      return await options.tokens.token();
+    } catch (err) {
+      stats.upstreamErrors += 1;
+      req.resume();
+      const message = `codex-wrap: no valid access token (${describe(err)}); it keeps retrying the IdP — check the IdP and the OAUTH_* settings`;
+      sendError(res, 503, 'token_unavailable', redact(message));
+      return undefined;
+    }
+  };
+
+  // Buffered only where it is rewritten (MAX_TOKENS); otherwise streamed, and recorded for a retry.
+  const requestBody = async (req: IncomingMessage, path: string): Promise<Body> => {
+    const isResponses = req.method === 'POST' && path.split('?')[0].endsWith('/responses');
+    if (isResponses && options.maxTokens > 0) {
+      const body = withMaxTokens(await readAll(req), options.maxTokens);
+      return { first: body, again: async () => body };
+    }
+    // Recording and the pipe start in the same tick, so neither misses a chunk.
+    const streamed = req.pipe(new PassThrough());
+    const recorded = readAll(req);
+    recorded.catch(() => {});
+    return { first: streamed, again: () => recorded };
+  };
 
   const send = async (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) => {
-    const [{ request }, dispatcher] = await Promise.all([loadUndici(), o.net.dispatcherFor(url)]);
-    const buffered = Buffer.isBuffer(body);
-    const headers = forwardHeaders(req.headers, buffered ? ['authorization', 'content-length'] : ['authorization']);
+    const [{ request }, dispatcher] = await Promise.all([loadUndici(), options.net.dispatcherFor(url)]);
+    const headers = forwardHeaders(req.headers, Buffer.isBuffer(body) ? ['authorization', 'content-length'] : ['authorization']);
     headers.authorization = `Bearer ${token}`;
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     return request(url, {
@@ -92,122 +114,78 @@ export async function startProxy(o: {
       dispatcher,
     });
   };
+  type Answer = Awaited<ReturnType<typeof send>>;
 
-  const mock = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === `${BASE_PATH}/models`) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [] }));
-      return;
-    }
-    if (req.method !== 'POST' || path !== `${BASE_PATH}/responses`) {
-      sendError(res, 404, 'not_found', `the codex-wrap mock model answers POST ${BASE_PATH}/responses only`);
-      return;
-    }
-    let parsed: unknown;
+  /** client-go's rule: refresh only if the rejected token is still the current one; retry once. Undefined: answered. */
+  const retryAfter401 = async (rejected: Answer, token: string, resend: (token: string) => Promise<Answer>, res: ServerResponse) => {
+    const rejectedBody = await readAll(rejected.body);
+    let fresh: string | undefined;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      sendError(res, 400, 'invalid_json', 'the request body is not JSON');
-      return;
+      fresh = await options.tokens.forceRefresh(token);
+    } catch (err) {
+      log(`refresh after a 401 failed: ${describe(err)}`);
     }
-    mockCount += 1;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    for (const e of mockResponseEvents(mockAnswerText(lastUserText(parsed)), `mock${mockCount}`)) res.write(e);
-    res.end();
+    if (fresh === undefined) {
+      res.writeHead(401, forwardHeaders(rejected.headers));
+      res.end(rejectedBody);
+      return undefined;
+    }
+    stats.retries += 1;
+    return resend(fresh);
+  };
+
+  const pipe = (answer: Answer, res: ServerResponse) => {
+    if (answer.statusCode >= 500) stats.upstreamErrors += 1;
+    res.writeHead(answer.statusCode, forwardHeaders(answer.headers));
+    res.flushHeaders();
+    answer.body.on('error', () => res.destroy());
+    answer.body.pipe(res);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (!isAuthorized(req.headers.authorization, o.sessionKey)) {
-      stats.rejected += 1;
-      req.resume();
-      sendError(res, 401, 'invalid_api_key', 'codex-wrap proxy: missing or wrong session key; start Codex through codex-wrap');
-      return;
-    }
-    const path = confinedPath(req.url ?? '/');
-    if (path === undefined) {
-      req.resume();
-      sendError(res, 400, 'invalid_path', `codex-wrap proxy serves ${BASE_PATH}/… only, without dot segments or encoded slashes`);
-      return;
-    }
+    if (!authorize(req, res)) return;
+    const path = route(req, res);
+    if (path === undefined) return;
     stats.requests += 1;
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
     });
-
-    const isResponses = req.method === 'POST' && path.split('?')[0].endsWith('/responses');
-    if (!o.upstream) {
-      mock(req, res, await readAll(req, MAX_BUFFERED_BODY));
+    if (!options.upstream) {
+      mockAnswers += 1;
+      serveMock(req, res, path, await readAll(req), `mock${mockAnswers}`);
       return;
     }
-    let token: string;
-    try {
-      token = await o.tokens.token();
-    } catch (err) {
-      stats.upstreamErrors += 1;
-      req.resume();
-      sendError(
-        res,
-        503,
-        'token_unavailable',
-        redact(
-          `codex-wrap: no valid access token (${err instanceof Error ? err.message : String(err)}); it keeps retrying the IdP — check the IdP and the OAUTH_* settings`,
-        ),
-      );
+    const token = await currentToken(req, res);
+    if (token === undefined) return;
+    const body = await requestBody(req, path);
+    const url = upstreamUrl(options.upstream, path);
+    let answer: Answer | undefined = await send(url, req, token, body.first, abort.signal);
+    if (answer.statusCode === 401) {
+      answer = await retryAfter401(answer, token, async (fresh) => send(url, req, fresh, await body.again(), abort.signal), res);
+      if (!answer) return;
+    }
+    pipe(answer, res);
+  };
+
+  const fail = (res: ServerResponse, err: Error) => {
+    if (abortedByClient(err)) return;
+    if (err instanceof BodyTooLarge) {
+      sendError(res, 413, 'request_too_large', `codex-wrap proxy: ${err.message}`);
       return;
     }
-    // The body is buffered only where it is rewritten; otherwise streamed and recorded for a retry.
-    let body: Buffer | undefined =
-      isResponses && o.maxTokens > 0 ? withMaxTokens(await readAll(req, MAX_BUFFERED_BODY), o.maxTokens) : undefined;
-    // Recording and the pipe start in the same tick, so neither misses a chunk.
-    const streamed = body ? undefined : req.pipe(new PassThrough());
-    const recorded = body ? undefined : readAll(req, MAX_BUFFERED_BODY);
-    recorded?.catch(() => {});
-
-    const url = upstreamUrl(o.upstream, path);
-    let up = await send(url, req, token, body ?? (streamed as Readable), abort.signal);
-    if (up.statusCode === 401) {
-      // client-go's rule: refresh only if the rejected token is still the current one; retry once.
-      const rejectedBody = await readAll(up.body, MAX_BUFFERED_BODY);
-      let fresh: string | undefined;
-      try {
-        fresh = await o.tokens.forceRefresh(token);
-      } catch (err) {
-        log(`refresh after a 401 failed: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      if (fresh === undefined) {
-        res.writeHead(401, forwardHeaders(up.headers));
-        res.end(rejectedBody);
-        return;
-      }
-      stats.retries += 1;
-      body ??= await (recorded as Promise<Buffer>);
-      up = await send(url, req, fresh, body, abort.signal);
-    }
-    if (up.statusCode >= 500) stats.upstreamErrors += 1;
-    res.writeHead(up.statusCode, forwardHeaders(up.headers));
-    res.flushHeaders();
-    up.body.on('error', () => res.destroy());
-    up.body.pipe(res);
+    stats.upstreamErrors += 1;
+    const target = options.upstream ? options.upstream.origin : 'the mock model';
+    sendError(
+      res,
+      502,
+      'upstream_unreachable',
+      redact(`codex-wrap proxy: cannot reach ${target}: ${(err as NodeJS.ErrnoException).code ?? err.message}`),
+    );
   };
 
   const server = http.createServer({ noDelay: true }, (req, res) => {
-    handle(req, res).catch((err: Error) => {
-      if (abortedByClient(err)) return;
-      if (err.message.startsWith('request body larger')) {
-        sendError(res, 413, 'request_too_large', `codex-wrap proxy: ${err.message}`);
-        return;
-      }
-      stats.upstreamErrors += 1;
-      const target = o.upstream ? o.upstream.origin : 'the mock model';
-      sendError(
-        res,
-        502,
-        'upstream_unreachable',
-        redact(`codex-wrap proxy: cannot reach ${target}: ${(err as NodeJS.ErrnoException).code ?? err.message}`),
-      );
-    });
+    handle(req, res).catch((err: Error) => fail(res, err));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -223,8 +201,4 @@ export async function startProxy(o: {
         server.closeAllConnections();
       }),
   };
-}
-
-function abortedByClient(err: Error): boolean {
-  return err.name === 'AbortError' || ['ABORT_ERR', 'UND_ERR_ABORTED'].includes(String((err as NodeJS.ErrnoException).code));
 }

@@ -1,136 +1,160 @@
-/** `codex-wrap [codex args]`: token → config.toml → proxy → Codex, until Codex exits. */
-
+/** `codex-wrap [codex args]`: token → config.toml → proxy (or direct) → Codex, until Codex exits. */
 import { childEnv, codexArgs } from '../codex/child.js';
-import { ensureCodexHome, type Provider, providerTable, writeCodexConfig } from '../codex/config.js';
+import { ensureCodexHome, type Provider, providerPlacement, writeCodexConfig } from '../codex/config.js';
 import { findCodex, runCodex } from '../codex/spawn.js';
-import { type Context, tokenSource } from '../context.js';
-import type { Logger } from '../log.js';
+import type { Context } from '../context.js';
 import { newSessionKey } from '../proxy/forward.js';
 import { type AuthProxy, startProxy } from '../proxy/server.js';
 import { sessionsDir } from '../settings/paths.js';
-import type { Settings } from '../settings/resolve.js';
+import { tokenSource } from '../token/chain.js';
 import { type Refresher, startRefresher } from '../token/refresh.js';
-import type { Token } from '../token/source.js';
-import { startStateFile } from './state.js';
-
-/**
- * The provider to pass on Codex's command line: config.toml keeps the real gateway, so only a mock
- * session without one needs it (its base_url is the proxy's, set by codexArgs). Pure.
- */
-export function argvProvider(s: Settings): Provider | undefined {
-  return s.baseUrl ? undefined : providerTable('http://127.0.0.1/v1');
-}
-
-export async function configure(s: Settings, log: Logger, uid?: number): Promise<Provider | undefined> {
-  if (!s.baseUrl) {
-    await ensureCodexHome(s.codexHome);
-    log.verbose('config.toml: left alone (mock model; the provider is passed with -c)');
-    return argvProvider(s);
-  }
-  const outcome = await writeCodexConfig(s.codexHome, s.model, providerTable(s.baseUrl.href), uid);
-  log.verbose(`config.toml: ${outcome} (${s.codexHome}/config.toml)`);
-  return undefined;
-}
+import type { Token, TokenSource } from '../token/source.js';
+import { type SessionState, startStateFile } from './state.js';
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** How Codex is authorized for this session: what it gets, and what runs beside it. */
+interface Auth {
+  /** The value of CUSTOM_LLM_API_KEY in Codex's environment. */
+  key: string;
+  extraEnv: Record<string, string>;
+  refresher?: Refresher;
+  proxy?: AuthProxy;
+  stop(): Promise<void>;
+}
 
 export async function runSession(ctx: Context): Promise<number> {
-  const { d, settings: s, log } = ctx;
-  const bin = await findCodex({ codexBin: s.codexBin, path: d.env.PATH ?? '', cwd: d.cwd, self: d.self });
+  const { deps, settings, log } = ctx;
+  const bin = await findCodex(deps, settings.codexBin);
   log.verbose(`codex: ${bin}`);
   const source = tokenSource(ctx, { cache: !ctx.args.noCache });
-  const first: Token = await source.fetch();
+  const first = await source.fetch();
   log.secret(first.value);
-  log.verbose(`token: valid for ${seconds(first.expiresAt - d.clock.now())}`);
-  const provider = await configure(s, log, d.uid);
-
-  let refresher: Refresher | undefined;
-  let proxy: AuthProxy | undefined;
-  let state: Promise<{ stop(): Promise<void> }> | undefined;
-  let lastOutcome: string | undefined;
+  log.verbose(`token: valid for ${seconds(first.expiresAt - deps.clock.now())}`);
+  const argvProvider = await configure(ctx);
+  const auth = settings.proxy ? await proxyMode(ctx, source, first) : directMode(ctx, first);
+  // Not awaited: the state file is written while Codex starts, off the start-up path.
+  const state = startStateFile({
+    dir: sessionsDir(deps.env, deps.home),
+    uid: deps.uid,
+    clock: deps.clock,
+    note: (m) => log.verbose(m),
+    snapshot: snapshot(ctx, auth, first, deps.clock.now()),
+  });
   try {
-    let key: string;
-    const extraEnv: Record<string, string> = {};
-    if (s.proxy) {
-      refresher = startRefresher({
-        source,
-        initial: first,
-        intervalMs: s.refreshIntervalSec * 1000,
-        clock: d.clock,
-        onRefresh: (t) => {
-          log.secret(t.value);
-          lastOutcome = 'ok';
-          log.verbose(`token: refreshed, valid for ${seconds(t.expiresAt - d.clock.now())}`);
-        },
-        onError: (err, n) => {
-          lastOutcome = 'failed';
-          log.verbose(`token: refresh failed (${n} in a row): ${err instanceof Error ? err.message : String(err)}`);
-        },
-      });
-      key = newSessionKey();
-      log.secret(key);
-      proxy = await startProxy({
-        upstream: s.baseUrl,
-        sessionKey: key,
-        tokens: refresher,
-        maxTokens: s.maxTokens,
-        net: ctx.net,
-        log: (m) => log.verbose(`proxy: ${m}`),
-        redact: (t) => log.redact(t),
-      });
-      log.verbose(`proxy: listening on ${proxy.baseUrl}`);
-    } else {
-      key = first.value;
-      // Codex talks to the gateway itself: it needs the same extra CA (CODEX-FACTS.md names both).
-      if (s.caFile) {
-        extraEnv.CODEX_CA_CERTIFICATE = s.caFile;
-        if (!d.env.SSL_CERT_FILE) extraEnv.SSL_CERT_FILE = s.caFile;
-      }
-      const at = new Date(first.expiresAt).toISOString().slice(11, 19);
-      // Said once, before Codex takes the terminal: a later line would land inside Codex's TUI.
-      log.info(`direct mode (PROXY_MODE=false): the token expires at ${at} UTC and is not refreshed inside Codex`);
-    }
-    const started = d.clock.now();
-    // Not awaited: the state file is written while Codex starts, off the start-up path.
-    state = startStateFile({
-      dir: sessionsDir(d.env, d.home),
-      uid: d.uid,
-      clock: d.clock,
-      note: (m) => log.verbose(m),
-      snapshot: () => ({
-        pid: d.pid,
-        cwd: d.cwd,
-        mode: s.mock ? 'mock' : s.proxy ? 'proxy' : 'direct',
-        startedAt: started,
-        tokenExpiresAt: (refresher?.current() ?? first).expiresAt,
-        lastRefreshAt: refresher?.stats.lastRefreshAt,
-        lastRefreshOutcome: lastOutcome,
-        refreshes: refresher?.stats.refreshes ?? 0,
-        requestsProxied: proxy?.stats.requests ?? 0,
-        upstreamErrors: proxy?.stats.upstreamErrors ?? 0,
-      }),
+    const args = codexArgs({
+      userArgs: ctx.args.codexArgs,
+      model: settings.model,
+      provider: argvProvider,
+      proxyBaseUrl: auth.proxy?.baseUrl,
     });
-    const args = codexArgs({ userArgs: ctx.args.codexArgs, model: s.model, provider, proxyBaseUrl: proxy?.baseUrl });
-    const secrets = [s.oauth?.clientSecret, s.proxy ? first.value : undefined].filter((x): x is string => !!x);
+    const secrets = [settings.oauth?.clientSecret, settings.proxy ? first.value : undefined].filter((x): x is string => !!x);
     const code = await runCodex({
       bin,
       args,
-      cwd: d.cwd,
-      env: { ...childEnv(d.env, key, secrets), ...extraEnv },
-      onSignal: d.onSignal,
-      fromTerminal: d.fromTerminal,
+      cwd: deps.cwd,
+      env: { ...childEnv(deps.env, auth.key, secrets), ...auth.extraEnv },
+      onSignal: deps.onSignal,
+      fromTerminal: deps.fromTerminal,
     });
-    log.verbose(
-      `codex exited with ${code}` +
-        (proxy
-          ? `; ${proxy.stats.requests} requests proxied, ${proxy.stats.retries} retried after 401, ${refresher?.stats.refreshes ?? 0} refreshes`
-          : ''),
-    );
+    const { proxy, refresher } = auth;
+    const summary = proxy
+      ? `; ${count(proxy.stats.requests, 'request')} proxied, ${proxy.stats.retries} retried after 401, ${count(refresher?.stats.refreshes ?? 0, 'refresh')}`
+      : '';
+    log.verbose(`codex exited with ${code}${summary}`);
     return code;
   } finally {
-    refresher?.stop();
-    await (await state)?.stop();
-    await proxy?.close();
-    await ctx.net.close();
+    await auth.stop();
+    await (await state).stop();
   }
+}
+
+/** Writes config.toml, or leaves it alone; returns the provider Codex's command line must carry, if any. */
+async function configure(ctx: Context): Promise<Provider | undefined> {
+  const { settings, log } = ctx;
+  const { file, argv } = providerPlacement(settings);
+  if (!file) {
+    await ensureCodexHome(settings.codexHome);
+    log.verbose('config.toml: left alone (mock model; the provider is passed with -c)');
+    return argv;
+  }
+  const outcome = await writeCodexConfig(settings.codexHome, settings.model, file, ctx.deps.uid);
+  log.verbose(`config.toml: ${outcome} (${settings.codexHome}/config.toml)`);
+  return argv;
+}
+
+/** PROXY_MODE: Codex holds a per-session key; the proxy sends the token the refresher keeps current. */
+async function proxyMode(ctx: Context, source: TokenSource, first: Token): Promise<Auth> {
+  const { deps, settings, log } = ctx;
+  const refresher = startRefresher({
+    source,
+    initial: first,
+    intervalMs: settings.refreshIntervalSec * 1000,
+    clock: deps.clock,
+    onRefresh: (token) => {
+      log.secret(token.value);
+      log.verbose(`token: refreshed, valid for ${seconds(token.expiresAt - deps.clock.now())}`);
+    },
+    onError: (err, failures) => {
+      log.verbose(`token: refresh failed (${failures} in a row): ${err instanceof Error ? err.message : String(err)}`);
+    },
+  });
+  const key = newSessionKey();
+  log.secret(key);
+  const proxy = await startProxy({
+    upstream: settings.baseUrl,
+    sessionKey: key,
+    tokens: refresher,
+    maxTokens: settings.maxTokens,
+    net: ctx.net,
+    log: (m) => log.verbose(`proxy: ${m}`),
+    redact: (t) => log.redact(t),
+  }).catch((err: unknown) => {
+    refresher.stop();
+    throw err;
+  });
+  log.verbose(`proxy: listening on ${proxy.baseUrl}`);
+  return {
+    key,
+    extraEnv: {},
+    refresher,
+    proxy,
+    async stop() {
+      refresher.stop();
+      await proxy.close();
+    },
+  };
+}
+
+/** PROXY_MODE=false: the token itself goes into Codex's environment and is not refreshed there. */
+function directMode(ctx: Context, first: Token): Auth {
+  const { deps, settings, log } = ctx;
+  const extraEnv: Record<string, string> = {};
+  // Codex talks to the gateway itself: it needs the same extra CA (CODEX-FACTS.md names both).
+  if (settings.caFile) {
+    extraEnv.CODEX_CA_CERTIFICATE = settings.caFile;
+    if (!deps.env.SSL_CERT_FILE) extraEnv.SSL_CERT_FILE = settings.caFile;
+  }
+  const at = new Date(first.expiresAt).toISOString().slice(11, 19);
+  // Said once, before Codex takes the terminal: a later line would land inside Codex's TUI.
+  log.info(`direct mode (PROXY_MODE=false): the token expires at ${at} UTC and is not refreshed inside Codex`);
+  return { key: first.value, extraEnv, stop: async () => {} };
+}
+
+/** What `status` shows of this session, read fresh each time the state file is written. */
+function snapshot(ctx: Context, auth: Auth, first: Token, startedAt: number): () => SessionState {
+  const { deps, settings } = ctx;
+  return () => ({
+    pid: deps.pid,
+    cwd: deps.cwd,
+    mode: settings.mock ? 'mock' : settings.proxy ? 'proxy' : 'direct',
+    startedAt,
+    tokenExpiresAt: (auth.refresher?.current() ?? first).expiresAt,
+    lastRefreshAt: auth.refresher?.stats.lastRefreshAt,
+    lastRefreshOutcome: auth.refresher?.stats.lastOutcome,
+    refreshes: auth.refresher?.stats.refreshes ?? 0,
+    requestsProxied: auth.proxy?.stats.requests ?? 0,
+    upstreamErrors: auth.proxy?.stats.upstreamErrors ?? 0,
+  });
 }

@@ -5,8 +5,8 @@
  */
 import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Clock } from '../deps.js';
 import { privateDir, readRegular, writeAtomic } from '../files.js';
-import type { Clock } from '../token/refresh.js';
 
 export interface SessionState {
   pid: number;
@@ -24,43 +24,43 @@ export interface SessionState {
 const FLUSH_MS = 2000;
 
 /** Writes the snapshot now and whenever it changes (checked every 2 s); `stop` removes the file. */
-export async function startStateFile(o: {
+export async function startStateFile(options: {
   dir: string;
   uid?: number;
   snapshot: () => SessionState;
   clock: Clock;
   note: (m: string) => void;
 }) {
-  const file = () => join(o.dir, `${o.snapshot().pid}.json`);
+  const file = () => join(options.dir, `${options.snapshot().pid}.json`);
   let last = '';
   let timer: unknown;
   let stopped = false;
   const flush = async () => {
-    const text = JSON.stringify(o.snapshot());
+    const text = JSON.stringify(options.snapshot());
     if (text === last || stopped) return;
     last = text;
-    await writeAtomic(file(), text, 0o600, false).catch((err: Error) => o.note(`session state not written: ${err.message}`));
+    await writeAtomic(file(), text, 0o600, false).catch((err: Error) => options.note(`session state not written: ${err.message}`));
   };
   const tick = () => {
     void flush().finally(() => {
-      if (!stopped) timer = o.clock.setTimeout(tick, FLUSH_MS);
+      if (!stopped) timer = options.clock.setTimeout(tick, FLUSH_MS);
     });
   };
   try {
-    const why = await privateDir(o.dir, o.uid);
+    const why = await privateDir(options.dir, options.uid);
     if (why) {
-      o.note(`session state not written: ${why}`);
+      options.note(`session state not written: ${why}`);
       return { stop: async () => {} };
     }
     await flush();
   } catch (err) {
-    o.note(`session state not written: ${(err as Error).message}`);
+    options.note(`session state not written: ${(err as Error).message}`);
   }
-  timer = o.clock.setTimeout(tick, FLUSH_MS);
+  timer = options.clock.setTimeout(tick, FLUSH_MS);
   return {
     async stop() {
       stopped = true;
-      o.clock.clearTimeout(timer);
+      options.clock.clearTimeout(timer);
       await unlink(file()).catch(() => {});
     },
   };
@@ -113,32 +113,4 @@ export async function listSessions(
     }
   }
   return { sessions: out.sort((a, b) => a.startedAt - b.startedAt) };
-}
-
-/** Control characters shown as escapes: a state file must not drive the terminal. Pure. */
-export const printable = (text: string): string =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-
-const ago = (now: number, t?: number) => (t === undefined ? '-' : `${Math.max(0, Math.round((now - t) / 1000))}s ago`);
-const until = (now: number, t: number) => (t <= now ? 'expired' : `in ${Math.round((t - now) / 1000)}s`);
-
-/** The table `codex-wrap status` prints. Pure. */
-export function formatSessions(sessions: readonly SessionState[], now: number): string {
-  if (sessions.length === 0) return 'no codex-wrap session is running\n';
-  const rows = [
-    ['PID', 'MODE', 'TOKEN EXPIRES', 'LAST REFRESH', 'REFRESHES', 'REQUESTS', 'ERRORS', 'CWD'],
-    ...sessions.map((s) => [
-      String(s.pid),
-      printable(s.mode),
-      until(now, s.tokenExpiresAt),
-      s.lastRefreshAt === undefined ? '-' : printable(`${ago(now, s.lastRefreshAt)} ${s.lastRefreshOutcome ?? ''}`.trim()),
-      String(s.refreshes),
-      String(s.requestsProxied),
-      String(s.upstreamErrors),
-      printable(s.cwd),
-    ]),
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n')}\n`;
 }

@@ -5,14 +5,15 @@
  */
 import { CommanderError, Option, Command as Program } from 'commander';
 import { ExitCode, WrapError } from '../errors.js';
-import type { Key } from './resolve.js';
+import { type Key, parseBool } from './resolve.js';
 
 /** codex-wrap's own commands: names Codex does not use, so an alias never changes a Codex command. */
 export const COMMANDS = ['status', 'check', 'print-config', 'token', 'allow', 'deny'] as const;
-export type Command = 'run' | (typeof COMMANDS)[number];
+/** `codex`: everything else, which runs Codex. */
+export type CommandName = 'codex' | (typeof COMMANDS)[number];
 
 export interface Parsed {
-  command: Command;
+  command: CommandName;
   /** `--json` after status or check. */
   json: boolean;
   noCache: boolean;
@@ -95,21 +96,21 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       exitCode: ExitCode.usage,
     });
   }
-  const o = program.opts();
+  const opts = program.opts();
   const flags: Partial<Record<Key, string>> = {};
   for (const [flag, key] of VALUE_FLAGS) {
-    const v = o[attributeOf(flag)];
+    const v = opts[attributeOf(flag)];
     if (typeof v === 'string') flags[key] = v;
   }
-  if (o.mock) flags.MOCK_MODE = 'true';
-  if (o.proxy !== undefined) flags.PROXY_MODE = String(o.proxy);
+  if (opts.mock) flags.MOCK_MODE = 'true';
+  if (opts.proxy !== undefined) flags.PROXY_MODE = String(opts.proxy);
   const rest = [...program.args];
   // A command name right after `--` is a prompt for Codex (`codex-wrap -- status`).
   const afterDashDash = argv[argv.length - rest.length - 1] === '--';
-  const command = !afterDashDash && (COMMANDS as readonly string[]).includes(rest[0] ?? '') ? (rest[0] as Command) : 'run';
+  const command = !afterDashDash && (COMMANDS as readonly string[]).includes(rest[0] ?? '') ? (rest[0] as CommandName) : 'codex';
   let json = false;
   let target: string | undefined;
-  if (command !== 'run') {
+  if (command !== 'codex') {
     const extra = rest.slice(1);
     json = extra.includes('--json') && (command === 'status' || command === 'check');
     if ((command === 'allow' || command === 'deny') && extra.length === 1 && !extra[0].startsWith('-')) target = extra.shift();
@@ -125,15 +126,15 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   return {
     command,
     json,
-    noCache: o.cache === false,
+    noCache: opts.cache === false,
     flags,
-    envFiles: o.envFile,
+    envFiles: opts.envFile,
     target,
-    trustProjectEnv: Boolean(o.trustProjectEnv) || ['1', 'true', 'yes'].includes((env.CODEX_WRAP_TRUST_PROJECT_ENV ?? '').toLowerCase()),
-    verbose: Boolean(o.verbose || o.debug) || debugEnv,
-    debug: Boolean(o.debug),
-    help: Boolean(o.help),
-    version: Boolean(o.version),
-    codexArgs: command === 'run' ? rest : [],
+    trustProjectEnv: Boolean(opts.trustProjectEnv) || parseBool(env.CODEX_WRAP_TRUST_PROJECT_ENV ?? '') === true,
+    verbose: Boolean(opts.verbose || opts.debug) || debugEnv,
+    debug: Boolean(opts.debug),
+    help: Boolean(opts.help),
+    version: Boolean(opts.version),
+    codexArgs: command === 'codex' ? rest : [],
   };
 }

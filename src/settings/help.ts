@@ -1,14 +1,31 @@
-/** The text of `codex-wrap --help`. */
+/** The text of `codex-wrap --help`, generated from the tables that hold the facts (flags, settings, exit codes). */
+import { EXIT_MEANINGS } from '../errors.js';
 import { buildProgram } from './args.js';
+import { KEYS, spec } from './resolve.js';
+
+/** `KEY (default)` for every setting, wrapped to the terminal's usual width. Pure. */
+export function settingsList(width = 100): string[] {
+  const items = KEYS.map((k) => (spec(k).default === undefined ? k : `${k} (${spec(k).default})`));
+  const lines: string[] = [];
+  let line = ' ';
+  for (const item of items) {
+    if (line.length + item.length + 2 > width) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += ` ${item},`;
+  }
+  lines.push(line.replace(/,$/, ''));
+  return lines;
+}
 
 export function helpText(): string {
+  const exits = EXIT_MEANINGS.map(([code, meaning]) => `${code} ${meaning}`).join(', ');
   return `${buildProgram().helpInformation()}
 Settings (flags > environment > --env-file > approved ./.codex-wrap.env > ~/.config/codex-wrap/.env > defaults;
 a project's own .env is never read):
-  LLM_API_BASE_URL, LLM_MODEL_NAME (gpt-4-internal), MAX_TOKENS (4096), TOKEN_REFRESH_INTERVAL (900),
-  OAUTH_ENDPOINT, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_CLIENT_SECRET_COMMAND, OAUTH_SCOPE, OAUTH_AUDIENCE,
-  OAUTH_AUTH_METHOD (client_secret_basic), MOCK_MODE (false), PROXY_MODE (true), CODEX_HOME, CODEX_BIN,
-  CA_CERT_FILE; HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply to codex-wrap's own requests
+${settingsList().join('\n')}
+  HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply to codex-wrap's own requests
 
 Commands (codex-wrap's own; \`codex-wrap -- <word>\` sends <word> to Codex as a prompt instead):
   status [--json]     the codex-wrap sessions running on this machine
@@ -24,7 +41,6 @@ Examples:
   alias codex=codex-wrap                      every codex command line keeps its meaning
 
 Exit codes: Codex's own once it runs (128+n if killed by signal n); before that
-  1 a check failed, 2 bad flags or settings, 3 CODEX_HOME/config.toml, 4 IdP refused, 5 IdP unreachable,
-  6 nested session, 70 internal error, 127 codex not found.
+  ${exits}.
 `;
 }

@@ -119,7 +119,7 @@ export function isLoopback(url: URL): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-interface Context {
+interface ValidateOptions {
   home: string;
   /** Set by --trust-project-env or CODEX_WRAP_TRUST_PROJECT_ENV, never by a project file. */
   trustProject: boolean;
@@ -128,10 +128,10 @@ interface Context {
 type Resolutions = Partial<Record<Key, Resolved>>;
 
 /** Collects problems while reading typed values out of the resolved settings. */
-function reader(r: Resolutions) {
+function reader(resolved: Resolutions) {
   const problems: string[] = [];
-  const where = (k: Key) => (r[k] ? ` (from ${r[k].from})` : '');
-  const get = (k: Key) => r[k]?.value.trim();
+  const where = (k: Key) => (resolved[k] ? ` (from ${resolved[k].from})` : '');
+  const get = (k: Key) => resolved[k]?.value.trim();
   return {
     problems,
     get,
@@ -178,18 +178,18 @@ function reader(r: Resolutions) {
 }
 
 /** Validates everything at once; throws one WrapError listing every problem. */
-export function validate(r: Resolutions, ctx: Context): Settings {
-  const read = reader(r);
+export function validate(resolved: Resolutions, options: ValidateOptions): Settings {
+  const read = reader(resolved);
   const { problems, get } = read;
-  problems.push(...projectProblems(r, ctx.trustProject));
+  problems.push(...projectProblems(resolved, options.trustProject));
   const mock = read.bool('MOCK_MODE');
   const proxy = read.bool('PROXY_MODE');
   const model = get('LLM_MODEL_NAME');
   if (!model) problems.push(`LLM_MODEL_NAME${read.where('LLM_MODEL_NAME')} is blank — set it to the model your gateway serves`);
-  const baseUrl = gateway(read, r, mock, proxy);
+  const baseUrl = gateway(read, resolved, mock, proxy);
   const maxTokens = read.whole('MAX_TOKENS', 0);
   const refreshIntervalSec = read.whole('TOKEN_REFRESH_INTERVAL', 1);
-  const oauth = mock ? undefined : oauthSettings(read, r);
+  const oauth = mock ? undefined : oauthSettings(read, resolved);
 
   if (problems.length > 0) {
     throw new WrapError(`${problems.length === 1 ? 'a setting is' : `${problems.length} settings are`} not usable`, {
@@ -206,7 +206,7 @@ export function validate(r: Resolutions, ctx: Context): Settings {
     oauth,
     mock,
     proxy,
-    codexHome: get('CODEX_HOME') || `${ctx.home}/.codex`,
+    codexHome: get('CODEX_HOME') || `${options.home}/.codex`,
     codexBin: get('CODEX_BIN') || undefined,
     caFile: get('CA_CERT_FILE') || undefined,
   };
@@ -217,8 +217,8 @@ export function validate(r: Resolutions, ctx: Context): Settings {
  * run (flag, environment, --env-file): the user file's real gateway never gets the mock token or a
  * prompt (issue #9). A project file's gateway only gets here with --trust-project-env.
  */
-function gateway(read: ReturnType<typeof reader>, r: Resolutions, mock: boolean, proxy: boolean): URL | undefined {
-  if (mock && r.LLM_API_BASE_URL?.kind === 'user') {
+function gateway(read: ReturnType<typeof reader>, resolved: Resolutions, mock: boolean, proxy: boolean): URL | undefined {
+  if (mock && resolved.LLM_API_BASE_URL?.kind === 'user') {
     if (!proxy) read.problems.push('MOCK_MODE with PROXY_MODE=false needs LLM_API_BASE_URL from a flag, the environment or --env-file');
     return undefined;
   }
@@ -230,12 +230,12 @@ function gateway(read: ReturnType<typeof reader>, r: Resolutions, mock: boolean,
   return url;
 }
 
-function oauthSettings(read: ReturnType<typeof reader>, r: Resolutions): OAuthSettings | undefined {
+function oauthSettings(read: ReturnType<typeof reader>, resolved: Resolutions): OAuthSettings | undefined {
   const { problems, get } = read;
   const example = "the IdP's token endpoint, e.g. https://idp.example.com/oauth2/token";
   const endpoint = read.url('OAUTH_ENDPOINT', { required: true, example, anyHttp: false });
   const clientId = get('OAUTH_CLIENT_ID');
-  const clientSecret = r.OAUTH_CLIENT_SECRET?.value;
+  const clientSecret = resolved.OAUTH_CLIENT_SECRET?.value;
   if (!clientId) problems.push('OAUTH_CLIENT_ID is not set — set it to the client id your IdP issued');
   if (!clientSecret?.trim()) {
     problems.push(
@@ -262,14 +262,14 @@ function oauthSettings(read: ReturnType<typeof reader>, r: Resolutions): OAuthSe
  * What a project file set that it may not (the rules are in SETTINGS). A cloned repository must
  * never choose the executable, the IdP, the gateway, the CA or where config is written.
  */
-export function projectProblems(r: Resolutions, trusted: boolean): string[] {
-  return KEYS.filter((k) => r[k]?.kind === 'project').flatMap((k) => {
+export function projectProblems(resolved: Resolutions, trusted: boolean): string[] {
+  return KEYS.filter((k) => resolved[k]?.kind === 'project').flatMap((k) => {
     const rule = spec(k).project;
     if (rule === 'allowed' || (rule === 'trusted' && trusted)) return [];
     const fix =
       rule === 'never'
         ? 'it must come from you (the environment, --env-file or your user file), even with --trust-project-env'
         : 'remove it from that file, or pass --trust-project-env if you trust this directory';
-    return [`${k} comes from ${r[k]?.from}, a project file, which may not set it — ${fix}`];
+    return [`${k} comes from ${resolved[k]?.from}, a project file, which may not set it — ${fix}`];
   });
 }

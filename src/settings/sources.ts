@@ -44,8 +44,8 @@ export function exposedSecret(path: string, values: Record<string, string>, mode
  * The project's `.codex-wrap.env`, if approved; otherwise a notice saying why it is ignored and how
  * to use it. Never follows a symlink: a repository could point it at the user's own secrets.
  */
-async function readProjectFile(o: { cwd: string; approvals: string; uid?: number }): Promise<{ layer?: Layer; notice?: string }> {
-  const path = join(await realpath(o.cwd).catch(() => o.cwd), PROJECT_FILE);
+async function readProjectFile(options: { cwd: string; approvals: string; uid?: number }): Promise<{ layer?: Layer; notice?: string }> {
+  const path = join(await realpath(options.cwd).catch(() => options.cwd), PROJECT_FILE);
   let file: Awaited<ReturnType<typeof readRegular>>;
   try {
     file = await readRegular(path, { maxBytes: MAX_SETTINGS_FILE, follow: false });
@@ -53,7 +53,7 @@ async function readProjectFile(o: { cwd: string; approvals: string; uid?: number
     return { notice: `ignoring ${path}: ${err instanceof UnreadableFile ? err.message : (err as Error).message}` };
   }
   if (!file) return {};
-  const approval = await approvalOf(o.approvals, path, contentHash(file.text), o.uid);
+  const approval = await approvalOf(options.approvals, path, contentHash(file.text), options.uid);
   if (approval === 'approved') return { layer: { kind: 'project', label: path, values: parseDotenv(file.text) } };
   const why = approval === 'changed' ? 'it changed since you approved it' : 'you have not approved it';
   return { notice: `ignoring ${path} (${why}) — read it, then run \`codex-wrap allow\` to use it` };
@@ -66,7 +66,7 @@ export interface Sources {
   notices: string[];
 }
 
-export async function readLayers(o: {
+export async function readLayers(options: {
   flags: Layer['values'];
   env: Env;
   cwd: string;
@@ -75,8 +75,8 @@ export async function readLayers(o: {
   uid?: number;
 }): Promise<Sources> {
   const layers: Layer[] = [
-    { kind: 'flag', label: 'a command-line flag', values: o.flags },
-    { kind: 'env', label: 'the environment', values: o.env },
+    { kind: 'flag', label: 'a command-line flag', values: options.flags },
+    { kind: 'env', label: 'the environment', values: options.env },
   ];
   const notices: string[] = [];
   const fileLayer = async (kind: Layer['kind'], path: string, what: string) => {
@@ -88,8 +88,8 @@ export async function readLayers(o: {
     return { kind, label: path, values };
   };
   // Repeated --env-file: a later file wins over an earlier one.
-  for (const name of [...o.envFiles].reverse()) {
-    const path = resolvePath(o.cwd, name);
+  for (const name of [...options.envFiles].reverse()) {
+    const path = resolvePath(options.cwd, name);
     const layer = await fileLayer('env-file', path, '--env-file');
     if (!layer) {
       throw new WrapError(`--env-file ${name}: no such file`, {
@@ -99,10 +99,10 @@ export async function readLayers(o: {
     }
     layers.push(layer);
   }
-  const project = await readProjectFile({ cwd: o.cwd, approvals: allowDir(o.env, o.home), uid: o.uid });
+  const project = await readProjectFile({ cwd: options.cwd, approvals: allowDir(options.env, options.home), uid: options.uid });
   if (project.layer) layers.push(project.layer);
   if (project.notice) notices.push(project.notice);
-  const user = await fileLayer('user', userEnvFile(o.env, o.home), 'the user file');
+  const user = await fileLayer('user', userEnvFile(options.env, options.home), 'the user file');
   if (user) layers.push(user);
   return { layers, notices };
 }

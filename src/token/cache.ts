@@ -48,7 +48,7 @@ const MAX_CACHE_FILE = 64 * 1024;
 
 export function createCachedSource(
   inner: TokenSource,
-  o: {
+  options: {
     file: string;
     now: () => number;
     intervalMs: number;
@@ -57,34 +57,34 @@ export function createCachedSource(
     warn: (message: string) => void;
   },
 ): TokenSource {
-  const dir = dirname(o.file);
+  const dir = dirname(options.file);
   const read = async (): Promise<Token | undefined> => {
     let text: string;
     try {
       // One descriptor: the checks look at the very file that is read (no lstat-then-open race).
-      const file = await readRegular(o.file, { maxBytes: MAX_CACHE_FILE, follow: false, accept: (st) => distrust(st, o.uid) });
+      const file = await readRegular(options.file, { maxBytes: MAX_CACHE_FILE, follow: false, accept: (st) => distrust(st, options.uid) });
       if (!file) return undefined;
       text = file.text;
     } catch (err) {
-      o.note(`token cache ignored: ${(err as Error).message} (${o.file}); it will be replaced`);
+      options.note(`token cache ignored: ${(err as Error).message} (${options.file}); it will be replaced`);
       return undefined;
     }
     const token = parseToken(text);
-    if (!token) o.note(`token cache ignored: not a token file (${o.file}); it will be replaced`);
+    if (!token) options.note(`token cache ignored: not a token file (${options.file}); it will be replaced`);
     return token;
   };
   const write = (t: Token) =>
-    writeAtomic(o.file, JSON.stringify(t), 0o600).catch((err: Error) => o.note(`token cache not written: ${err.message}`));
+    writeAtomic(options.file, JSON.stringify(t), 0o600).catch((err: Error) => options.note(`token cache not written: ${err.message}`));
 
   let usable: Promise<boolean> | undefined;
   const dirIsPrivate = () => {
-    usable ??= privateDir(dir, o.uid).then(
+    usable ??= privateDir(dir, options.uid).then(
       (why) => {
-        if (why) o.warn(`token cache not used: ${why} — remove it, or set XDG_CACHE_HOME to a directory of yours`);
+        if (why) options.warn(`token cache not used: ${why} — remove it, or set XDG_CACHE_HOME to a directory of yours`);
         return !why;
       },
       (err: Error) => {
-        o.note(`token cache not used: ${err.message}`);
+        options.note(`token cache not used: ${err.message}`);
         return false;
       },
     );
@@ -95,23 +95,23 @@ export function createCachedSource(
     async fetch(opts) {
       if (!(await dirIsPrivate())) return inner.fetch(opts);
       const cached = await read();
-      if (isUsable(cached, o.now(), o.intervalMs, opts?.avoid)) {
-        o.note('token: from the cache');
+      if (isUsable(cached, options.now(), options.intervalMs, opts?.avoid)) {
+        options.note('token: from the cache');
         return cached;
       }
       let release: (() => Promise<void>) | undefined;
       try {
         const { lock } = await loadLockfile();
-        release = await lock(o.file, { realpath: false, stale: 30_000, retries: LOCK_RETRIES });
+        release = await lock(options.file, { realpath: false, stale: 30_000, retries: LOCK_RETRIES });
       } catch (err) {
-        o.note(`token cache not locked (${(err as Error).message}); fetching without it`);
+        options.note(`token cache not locked (${(err as Error).message}); fetching without it`);
         return inner.fetch(opts);
       }
       try {
         // Another codex-wrap may have fetched one while we waited for the lock.
         const again = await read();
-        if (isUsable(again, o.now(), o.intervalMs, opts?.avoid)) {
-          o.note('token: from the cache, fetched by another codex-wrap');
+        if (isUsable(again, options.now(), options.intervalMs, opts?.avoid)) {
+          options.note('token: from the cache, fetched by another codex-wrap');
           return again;
         }
         const fresh = await inner.fetch(opts);

@@ -2,13 +2,8 @@
  * Keeps a current token: refreshes ahead of expiry, keeps serving the old token while the IdP is
  * down, retries with backoff, and lets concurrent callers share one grant (OAUTH-NOTES.md).
  */
+import type { Clock } from '../deps.js';
 import type { Token, TokenSource } from './source.js';
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 const EARLY = 0.8;
 const JITTER = 0.1;
@@ -35,6 +30,8 @@ export interface RefreshStats {
   refreshes: number;
   failures: number;
   lastRefreshAt?: number;
+  /** How the last refresh ended, for status. */
+  lastOutcome?: 'ok' | 'failed';
 }
 
 export interface Refresher {
@@ -47,7 +44,7 @@ export interface Refresher {
   stop(): void;
 }
 
-export function startRefresher(o: {
+export function startRefresher(options: {
   source: TokenSource;
   initial: Token;
   intervalMs: number;
@@ -56,38 +53,40 @@ export function startRefresher(o: {
   onRefresh?: (token: Token) => void;
   onError?: (err: unknown, failures: number) => void;
 }): Refresher {
-  const random = o.random ?? Math.random;
+  const random = options.random ?? Math.random;
   const stats: RefreshStats = { refreshes: 0, failures: 0 };
-  let token = o.initial;
+  let token = options.initial;
   let inflight: Promise<Token> | undefined;
   let timer: unknown;
   let failuresInARow = 0;
   let stopped = false;
 
   const schedule = (ms: number) => {
-    if (timer !== undefined) o.clock.clearTimeout(timer);
-    timer = stopped ? undefined : o.clock.setTimeout(() => void refresh().catch(() => {}), ms);
+    if (timer !== undefined) options.clock.clearTimeout(timer);
+    timer = stopped ? undefined : options.clock.setTimeout(() => void refresh().catch(() => {}), ms);
   };
 
   // Single-flight: every caller during a grant gets the same promise. A refresh asks for a token
   // other than the one held: a cache must not hand the same one back (it would be due again at once).
   const refresh = (): Promise<Token> => {
-    inflight ??= o.source
+    inflight ??= options.source
       .fetch({ avoid: token.value })
       .then(
         (fresh) => {
           token = fresh;
           failuresInARow = 0;
           stats.refreshes += 1;
-          stats.lastRefreshAt = o.clock.now();
-          o.onRefresh?.(fresh);
-          schedule(refreshDelay(fresh, o.clock.now(), o.intervalMs, random()));
+          stats.lastRefreshAt = options.clock.now();
+          stats.lastOutcome = 'ok';
+          options.onRefresh?.(fresh);
+          schedule(refreshDelay(fresh, options.clock.now(), options.intervalMs, random()));
           return fresh;
         },
         (err: unknown) => {
           failuresInARow += 1;
           stats.failures += 1;
-          o.onError?.(err, failuresInARow);
+          stats.lastOutcome = 'failed';
+          options.onError?.(err, failuresInARow);
           schedule(backoffDelay(failuresInARow, random()));
           throw err;
         },
@@ -98,11 +97,11 @@ export function startRefresher(o: {
     return inflight;
   };
 
-  schedule(refreshDelay(token, o.clock.now(), o.intervalMs, random()));
+  schedule(refreshDelay(token, options.clock.now(), options.intervalMs, random()));
 
   return {
     async token() {
-      if (o.clock.now() < token.expiresAt) return token.value;
+      if (options.clock.now() < token.expiresAt) return token.value;
       return (await refresh()).value;
     },
     async forceRefresh(rejected) {

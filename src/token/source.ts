@@ -3,6 +3,7 @@
  * which keeps start-up fast) and the fixed mock token of MOCK_MODE.
  */
 import { ExitCode, WrapError } from '../errors.js';
+import { loadOpenidClient } from '../lazy.js';
 import type { OAuthSettings } from '../settings/resolve.js';
 import { isLoopback } from '../settings/resolve.js';
 
@@ -67,7 +68,7 @@ export function createOAuthTokenSource(
 ): TokenSource {
   return {
     async fetch() {
-      const client = await import('openid-client');
+      const client = await loadOpenidClient();
       const auth =
         oauth.authMethod === 'client_secret_post'
           ? client.ClientSecretPost(oauth.clientSecret)

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { ROOT, runBinary, startBinary } from '../support/binary.js';
 import { type FakeCodexReport, waitForFile, writeFakeCodex } from '../support/fake-codex.js';
 import { oauthEnv, startIdp } from '../support/idp.js';
-import { tempDir } from '../support/run-main.js';
+import { tempDir } from '../support/tmp.js';
 import { startUpstream } from '../support/upstream.js';
 
 const exec = promisify(execFile);
@@ -86,7 +86,7 @@ test('npm pack ships only what is needed, and the tarball installs globally and 
   expect(files.every((f) => /^(bin\/|dist\/|README\.md$|\.env\.example$|package\.json$|LICENSE$)/.test(f))).toBe(true);
   expect(files).toEqual(expect.arrayContaining(['bin/codex-wrap.js', 'dist/cli.js', 'README.md', '.env.example', 'package.json']));
   const prefix = join(dir, 'global');
-  await exec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, info.filename)], { cwd: dir });
+  await exec('npm', ['install', '-g', '--offline', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, info.filename)], { cwd: dir });
   const { stdout: help } = await exec(join(prefix, 'bin', 'codex-wrap'), ['--help']);
   expect(help).toContain('Usage: codex-wrap');
 }, 120_000);

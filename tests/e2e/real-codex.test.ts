@@ -6,16 +6,13 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SUBCOMMANDS } from '../../src/codex/child.js';
 import { BIN, ROOT, runBinary } from '../support/binary.js';
 import { within } from '../support/fake-codex.js';
-import { type Idp, oauthEnv, startIdp } from '../support/idp.js';
-import { tempDir } from '../support/run-main.js';
+import { type Idp, startIdp } from '../support/idp.js';
+import { CODEX_BIN, EXEC, OFFLINE, realCodexSettings } from '../support/real-codex.js';
+import { tempDir } from '../support/tmp.js';
 import { type Handler, startUpstream, toolModel, type Upstream } from '../support/upstream.js';
-
-const CODEX = join(ROOT, 'node_modules', '.bin', 'codex');
-// CODEX-FACTS.md: with these, Codex opens no connection of its own.
-const OFFLINE = ['--disable', 'plugins', '-c', 'analytics.enabled=false'];
-const EXEC = ['exec', '--skip-git-repo-check', ...OFFLINE];
 
 let idp: Idp;
 let gateway: Upstream;
@@ -34,14 +31,7 @@ async function setUp(ttlSeconds: number, handler?: Handler) {
 }
 
 function env(extra: Record<string, string> = {}) {
-  return {
-    PATH: process.env.PATH,
-    HOME: codexHome,
-    CODEX_HOME: codexHome,
-    CODEX_BIN: CODEX,
-    ...oauthEnv(idp, gateway.baseUrl),
-    ...extra,
-  };
+  return { PATH: process.env.PATH, HOME: codexHome, ...realCodexSettings(idp, gateway.baseUrl, codexHome), ...extra };
 }
 
 const timed = async <T>(f: () => Promise<T>) => {
@@ -68,7 +58,7 @@ test.each([
 test('MOCK_MODE=true with nothing else configured: the mock model answers the real Codex', async () => {
   const home = await tempDir('cw-mock-home-');
   const r = await runBinary([...EXEC, 'hello'], {
-    env: { PATH: process.env.PATH, HOME: home, CODEX_BIN: CODEX, MOCK_MODE: 'true' },
+    env: { PATH: process.env.PATH, HOME: home, CODEX_BIN, MOCK_MODE: 'true' },
     cwd: home,
   });
   expect(r.stdout).toBe('[codex-wrap mock model] You said: hello\n');
@@ -173,3 +163,19 @@ test('the interactive TUI in a pseudo-terminal: first request through the proxy,
   expect([0, 130]).toContain(code);
   expect(await readFile(log, 'utf8')).toContain('hello tui');
 }, 60_000);
+
+test("codex-wrap knows every subcommand of the pinned Codex's --help (src/codex/child.ts SUBCOMMANDS)", async () => {
+  const help = await new Promise<string>((resolve) => {
+    const child = spawn(CODEX_BIN, ['--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+    });
+    child.on('close', () => resolve(out));
+  });
+  const section = help.split('\nCommands:\n')[1].split('\n\n')[0];
+  const listed = [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]);
+  const aliases = [...section.matchAll(/\[aliases: ([^\]]+)\]/g)].flatMap((m) => m[1].split(', '));
+  expect(listed.length).toBeGreaterThan(20);
+  expect([...listed, ...aliases].filter((c) => !SUBCOMMANDS.has(c))).toEqual([]);
+});

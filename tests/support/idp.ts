@@ -7,36 +7,39 @@ import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const stores = new Map<string, Map<string, { payload: Record<string, unknown>; expiresAt: number }>>();
+type Store = Map<string, { payload: Record<string, unknown>; expiresAt: number }>;
 
-/** The smallest oidc-provider adapter: an in-memory map per model. */
-class MemoryAdapter {
-  private store: Map<string, { payload: Record<string, unknown>; expiresAt: number }>;
-  constructor(name: string) {
-    this.store = stores.get(name) ?? new Map();
-    stores.set(name, this.store);
-  }
-  async upsert(id: string, payload: Record<string, unknown>, expiresIn: number) {
-    this.store.set(id, { payload, expiresAt: Date.now() + expiresIn * 1000 });
-  }
-  async find(id: string) {
-    const e = this.store.get(id);
-    return e && e.expiresAt > Date.now() ? e.payload : undefined;
-  }
-  async findByUid() {
-    return undefined;
-  }
-  async findByUserCode() {
-    return undefined;
-  }
-  async consume(id: string) {
-    const e = this.store.get(id);
-    if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
-  }
-  async destroy(id: string) {
-    this.store.delete(id);
-  }
-  async revokeByGrantId() {}
+/** The smallest oidc-provider adapter: an in-memory map per model, of one provider only. */
+function memoryAdapter() {
+  const stores = new Map<string, Store>();
+  return class MemoryAdapter {
+    private store: Store;
+    constructor(name: string) {
+      this.store = stores.get(name) ?? new Map();
+      stores.set(name, this.store);
+    }
+    async upsert(id: string, payload: Record<string, unknown>, expiresIn: number) {
+      this.store.set(id, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    }
+    async find(id: string) {
+      const e = this.store.get(id);
+      return e && e.expiresAt > Date.now() ? e.payload : undefined;
+    }
+    async findByUid() {
+      return undefined;
+    }
+    async findByUserCode() {
+      return undefined;
+    }
+    async consume(id: string) {
+      const e = this.store.get(id);
+      if (e) e.payload.consumed = Math.floor(Date.now() / 1000);
+    }
+    async destroy(id: string) {
+      this.store.delete(id);
+    }
+    async revokeByGrantId() {}
+  };
 }
 
 export interface Idp {
@@ -82,7 +85,7 @@ export async function startIdp(
     .then(
       ({ default: Provider }) =>
         new Provider(issuer, {
-          adapter: MemoryAdapter,
+          adapter: memoryAdapter(),
           clients: [
             {
               client_id: clientId,
@@ -136,5 +139,42 @@ export function oauthEnv(idp: Idp, gateway: string): Record<string, string> {
     OAUTH_CLIENT_ID: idp.clientId,
     OAUTH_CLIENT_SECRET: idp.clientSecret,
     OAUTH_SCOPE: 'llm',
+  };
+}
+
+export interface Scripted {
+  url: string;
+  /** What each request carried. */
+  seen: Array<{ body: string; authorization?: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A token endpoint that answers what `answer` says for the n-th request (from 1): a JSON body, or
+ * text (as text/plain or the given type). For the IdP behaviours oidc-provider does not have.
+ */
+export async function startScriptedIdp(
+  answer: (n: number, request: { body: string; authorization?: string }) => { status: number; body: unknown; type?: string },
+): Promise<Scripted> {
+  const seen: Scripted['seen'] = [];
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const c of req) body += c;
+    const request = { body, authorization: req.headers.authorization };
+    seen.push(request);
+    const a = answer(seen.length, request);
+    const text = typeof a.body === 'string';
+    res.writeHead(a.status, { 'content-type': a.type ?? (text ? 'text/plain' : 'application/json') });
+    res.end(text ? a.body : JSON.stringify(a.body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/oauth2/token`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -1,13 +1,6 @@
 /** Runs main() in-process, as cli.ts would, capturing what it prints. */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { main } from '../../src/main.js';
 import { realClock } from './session.js';
-
-export async function tempDir(prefix = 'cw-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
 
 export async function runMain(
   argv: string[],

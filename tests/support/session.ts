@@ -1,17 +1,50 @@
 /** Wires a real token source, refresher and proxy the way main.ts does, for proxy tests and the bench. */
+import type { Clock } from '../../src/deps.js';
 import { createNet } from '../../src/net.js';
 import { startProxy } from '../../src/proxy/server.js';
 import { startRefresher } from '../../src/token/refresh.js';
 import { createOAuthTokenSource } from '../../src/token/source.js';
 import type { Idp } from './idp.js';
 
-export const realClock = {
+export const realClock: Clock = {
   now: Date.now,
   setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
   clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
 };
 
-export async function startSession(idp: Idp, upstream: string | undefined, o: { maxTokens?: number; intervalMs?: number } = {}) {
+/** A clock the test moves: `advance` runs the timers that fall due, in order. Servers keep real time. */
+export function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start;
+  let next = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      next += 1;
+      timers.set(next, { at: now + ms, fn });
+      return next;
+    },
+    clearTimeout: (handle) => void timers.delete(handle as number),
+    advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        const due = [...timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].fn();
+      }
+      now = until;
+    },
+  };
+}
+
+export async function startSession(
+  idp: Idp,
+  upstream: string | undefined,
+  o: { maxTokens?: number; intervalMs?: number; clock?: Clock } = {},
+) {
+  const clock = o.clock ?? realClock;
   const source = createOAuthTokenSource(
     {
       endpoint: new URL(idp.tokenEndpoint),
@@ -20,9 +53,9 @@ export async function startSession(idp: Idp, upstream: string | undefined, o: { 
       authMethod: 'client_secret_basic',
       scope: 'llm',
     },
-    { now: Date.now, fallbackLifetimeMs: 60_000 },
+    { now: clock.now, fallbackLifetimeMs: 60_000 },
   );
-  const refresher = startRefresher({ source, initial: await source.fetch(), intervalMs: o.intervalMs ?? 900_000, clock: realClock });
+  const refresher = startRefresher({ source, initial: await source.fetch(), intervalMs: o.intervalMs ?? 900_000, clock });
   const key = 'cwk_test-session-key-0123456789abcdef';
   const net = createNet({});
   const proxy = await startProxy({

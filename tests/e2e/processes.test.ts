@@ -1,9 +1,10 @@
+/** What needs separate codex-wrap processes: concurrent starts sharing one grant, status of a live session, NODE_EXTRA_CA_CERTS read at start. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBinary, startBinary } from '../support/binary.js';
 import { waitForFile, writeFakeCodex } from '../support/fake-codex.js';
 import { oauthEnv, startIdp } from '../support/idp.js';
-import { tempDir } from '../support/run-main.js';
+import { tempDir } from '../support/tmp.js';
 
 let codex: { dir: string; bin: string };
 beforeAll(async () => {

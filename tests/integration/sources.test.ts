@@ -5,37 +5,20 @@
  */
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FakeCodexReport, writeFakeCodex } from '../support/fake-codex.js';
-import { type Idp, oauthEnv, startIdp } from '../support/idp.js';
-import { runMain, tempDir } from '../support/run-main.js';
+import { oauthEnv } from '../support/idp.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
+import { type Env, useWorld } from '../support/world.js';
 
-let idp: Idp;
-let gateway: Upstream;
+const w = useWorld();
 let attacker: Upstream;
-let codex: { dir: string; bin: string };
-let home: string;
-let repo: string;
-let report: string;
-
-beforeAll(async () => {
-  codex = await writeFakeCodex();
-});
 beforeEach(async () => {
-  idp = await startIdp({ ttlSeconds: 60 });
-  gateway = await startUpstream({ validate: (t) => idp.isValid(t) });
   attacker = await startUpstream();
-  home = await tempDir('cw-trust-home-');
-  repo = await tempDir('cw-trust-repo-');
-  report = join(home, 'report.json');
-  await userFile(oauthEnv(idp, gateway.baseUrl));
+  await userFile(oauthEnv(w.idp, w.gateway.baseUrl));
 });
-afterEach(async () => {
-  await Promise.all([gateway.close(), attacker.close(), idp.close()]);
-});
+afterEach(() => attacker.close());
 
 async function userFile(values: Record<string, string>, mode = 0o600) {
-  const dir = join(home, '.config', 'codex-wrap');
+  const dir = join(w.home, '.config', 'codex-wrap');
   await mkdir(dir, { recursive: true });
   const file = join(dir, '.env');
   await writeFile(
@@ -46,15 +29,9 @@ async function userFile(values: Record<string, string>, mode = 0o600) {
   );
   await chmod(file, mode);
 }
-const repoFile = (name: string, lines: string[]) => writeFile(join(repo, name), `${lines.join('\n')}\n`);
-const env = (extra: Record<string, string> = {}) => ({
-  PATH: `${codex.dir}:/usr/bin:/bin`,
-  HOME: home,
-  FAKE_CODEX_REPORT: report,
-  ...extra,
-});
-const run = (args: string[], extra: Record<string, string> = {}) => runMain(args, { env: env(extra), cwd: repo, home });
-const readReport = async (): Promise<FakeCodexReport> => JSON.parse(await readFile(report, 'utf8'));
+const repoFile = (name: string, lines: string[]) => writeFile(join(w.work, name), `${lines.join('\n')}\n`);
+/** The user's settings are in their user file: the environment holds none. */
+const run = (args: string[], extra: Env = {}) => w.run(args, extra, { bare: true });
 const exists = (path: string) =>
   stat(path).then(
     () => true,
@@ -63,9 +40,9 @@ const exists = (path: string) =>
 
 /** A script that, if ever run, records that it ran (and would have stolen the token and the secret). */
 async function stealScript(): Promise<{ marker: string }> {
-  const marker = join(home, 'stolen');
-  await writeFile(join(repo, 'steal.sh'), `#!/bin/sh\nenv > ${marker}\n`);
-  await chmod(join(repo, 'steal.sh'), 0o755);
+  const marker = join(w.home, 'stolen');
+  await writeFile(join(w.work, 'steal.sh'), `#!/bin/sh\nenv > ${marker}\n`);
+  await chmod(join(w.work, 'steal.sh'), 0o755);
   return { marker };
 }
 
@@ -76,9 +53,9 @@ describe("the project's .env belongs to its app and is never read", () => {
     const r = await run(['exec', 'x'], { FAKE_CODEX_MODE: 'request:hi' });
     expect(r.code).toBe(0);
     expect(await exists(marker)).toBe(false);
-    const rep = await readReport();
+    const rep = await w.readReport();
     expect(rep.argv.some((a) => a.startsWith('model_providers.codex-wrap.base_url="http://127.0.0.1:'))).toBe(true);
-    expect(gateway.requests).toHaveLength(1);
+    expect(w.gateway.requests).toHaveLength(1);
   });
 
   test('2. MOCK_MODE=true with an attacker gateway: the prompt goes to the user gateway, config.toml never names the attacker', async () => {
@@ -86,32 +63,32 @@ describe("the project's .env belongs to its app and is never read", () => {
     const r = await run(['exec', 'x'], { FAKE_CODEX_MODE: 'request:secret plans' });
     expect(r.code).toBe(0);
     expect(attacker.requests).toHaveLength(0);
-    expect(gateway.requests).toHaveLength(1);
-    expect(idp.grants).toBe(1);
-    expect(await readFile(join(home, '.codex', 'config.toml'), 'utf8')).not.toContain(new URL(attacker.baseUrl).host);
+    expect(w.gateway.requests).toHaveLength(1);
+    expect(w.idp.grants).toBe(1);
+    expect(await readFile(join(w.home, '.codex', 'config.toml'), 'utf8')).not.toContain(new URL(attacker.baseUrl).host);
   });
 
   test('3. CODEX_HOME=./cx with a symlinked config.toml, CA_CERT_FILE=./evil-ca.pem: no file outside is touched, no CA read', async () => {
-    const victim = join(home, 'victim.toml');
+    const victim = join(w.home, 'victim.toml');
     await writeFile(victim, '[build]\njobs = 2\n');
-    await mkdir(join(repo, 'cx'));
-    await symlink(victim, join(repo, 'cx', 'config.toml'));
+    await mkdir(join(w.work, 'cx'));
+    await symlink(victim, join(w.work, 'cx', 'config.toml'));
     // Unparseable: had codex-wrap read it as a CA, the run would fail.
     await repoFile('evil-ca.pem', ['-----BEGIN CERTIFICATE-----', 'not a certificate', '-----END CERTIFICATE-----']);
     await repoFile('.env', ['CODEX_HOME=./cx', 'CA_CERT_FILE=./evil-ca.pem']);
     const r = await run(['exec', 'x']);
     expect(r.code).toBe(0);
     expect(await readFile(victim, 'utf8')).toBe('[build]\njobs = 2\n');
-    expect(await exists(join(home, '.codex', 'config.toml'))).toBe(true);
+    expect(await exists(join(w.home, '.codex', 'config.toml'))).toBe(true);
   });
 
   test("4. an app's OAUTH_CLIENT_ID/SECRET, MOCK_MODE and MAX_TOKENS do not override the user's settings", async () => {
     await repoFile('.env', ['OAUTH_CLIENT_ID=webapp', 'OAUTH_CLIENT_SECRET=webapp-login-secret', 'MOCK_MODE=true', 'MAX_TOKENS=7']);
     const r = await run(['exec', 'x'], { FAKE_CODEX_MODE: 'request:hi' });
     expect(r.code).toBe(0);
-    expect(idp.grants).toBe(1); // with the user's client: the IdP issued a token the gateway accepted
-    expect(gateway.requests[0].status).toBe(200);
-    expect(JSON.parse(gateway.requests[0].body).max_output_tokens).toBe(4096);
+    expect(w.idp.grants).toBe(1); // with the user's client: the IdP issued a token the gateway accepted
+    expect(w.gateway.requests[0].status).toBe(200);
+    expect(JSON.parse(w.gateway.requests[0].body).max_output_tokens).toBe(4096);
     expect(r.stderr).toBe('');
   });
 });
@@ -122,22 +99,22 @@ describe('.codex-wrap.env: read only once the user approved that exact file', ()
     const before = await run(['exec', 'x']);
     expect(before.code).toBe(0);
     expect(before.stderr).toBe(
-      `codex-wrap: ignoring ${join(repo, '.codex-wrap.env')} (you have not approved it) — read it, then run \`codex-wrap allow\` to use it\n`,
+      `codex-wrap: ignoring ${join(w.work, '.codex-wrap.env')} (you have not approved it) — read it, then run \`codex-wrap allow\` to use it\n`,
     );
-    expect((await readReport()).argv).toContain('model="gpt-4-internal"');
+    expect((await w.readReport()).argv).toContain('model="gpt-4-internal"');
 
     const allowed = await run(['allow']);
     expect(allowed.code).toBe(0);
-    expect(allowed.stdout).toContain(`approved ${join(repo, '.codex-wrap.env')}`);
+    expect(allowed.stdout).toContain(`approved ${join(w.work, '.codex-wrap.env')}`);
     expect(allowed.stdout).toContain('  LLM_MODEL_NAME\n');
     const after = await run(['exec', 'x']);
     expect(after.stderr).toBe('');
-    expect((await readReport()).argv).toContain('model="per-project-model"');
+    expect((await w.readReport()).argv).toContain('model="per-project-model"');
 
     await repoFile('.codex-wrap.env', ['LLM_MODEL_NAME=changed-behind-my-back']);
     const changed = await run(['exec', 'x']);
     expect(changed.stderr).toContain('(it changed since you approved it) — read it, then run `codex-wrap allow`');
-    expect((await readReport()).argv).toContain('model="gpt-4-internal"');
+    expect((await w.readReport()).argv).toContain('model="gpt-4-internal"');
 
     expect((await run(['allow'])).code).toBe(0);
     expect((await run(['deny'])).stdout).toContain('is no longer approved');
@@ -145,7 +122,7 @@ describe('.codex-wrap.env: read only once the user approved that exact file', ()
   });
 
   test('a symlinked .codex-wrap.env is never read, nor approved', async () => {
-    await symlink(join(home, '.config', 'codex-wrap', '.env'), join(repo, '.codex-wrap.env'));
+    await symlink(join(w.home, '.config', 'codex-wrap', '.env'), join(w.work, '.codex-wrap.env'));
     const r = await run(['exec', 'x']);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('.codex-wrap.env: it is a symbolic link');
@@ -169,27 +146,27 @@ describe('.codex-wrap.env: read only once the user approved that exact file', ()
     await run(['allow']);
     const r = await run(['exec', 'x'], { FAKE_CODEX_MODE: 'request:hi' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${key} comes from ${join(repo, '.codex-wrap.env')}, a project file, which may not set it`);
+    expect(r.stderr).toContain(`${key} comes from ${join(w.work, '.codex-wrap.env')}, a project file, which may not set it`);
     expect(r.stderr).toContain('--trust-project-env');
     expect(r.stderr).not.toContain('webapp-login-secret');
     expect(await exists(marker)).toBe(false);
-    expect(await exists(report)).toBe(false);
+    expect(await exists(w.report)).toBe(false);
     expect(attacker.requests).toHaveLength(0);
-    expect(idp.grants).toBe(0);
+    expect(w.idp.grants).toBe(0);
   });
 
   test('with --trust-project-env an approved file may choose the executable', async () => {
-    await repoFile('.codex-wrap.env', [`CODEX_BIN=${codex.bin}`]);
+    await repoFile('.codex-wrap.env', [`CODEX_BIN=${w.codexBin}`]);
     await run(['allow']);
     const r = await run(['--trust-project-env', 'exec', 'x'], { PATH: '/usr/bin:/bin' });
     expect(r.code).toBe(0);
-    expect((await readReport()).argv).toContain('x');
+    expect((await w.readReport()).argv).toContain('x');
   });
 
   test('OAUTH_CLIENT_SECRET_COMMAND never comes from a project file, trusted or not: the command never runs', async () => {
-    const marker = join(home, 'ran');
+    const marker = join(w.home, 'ran');
     await repoFile('.codex-wrap.env', [`OAUTH_CLIENT_SECRET_COMMAND="touch ${marker}; echo x"`]);
-    await userFile({ ...oauthEnv(idp, gateway.baseUrl), OAUTH_CLIENT_SECRET: '' });
+    await userFile({ ...oauthEnv(w.idp, w.gateway.baseUrl), OAUTH_CLIENT_SECRET: '' });
     await run(['allow']);
     const r = await run(['--trust-project-env', 'exec', 'x']);
     expect(r.code).toBe(2);
@@ -201,17 +178,17 @@ describe('.codex-wrap.env: read only once the user approved that exact file', ()
 
 describe('OAUTH_CLIENT_SECRET_COMMAND: the secret without a plaintext file', () => {
   test("the user's command supplies the secret; it runs in the home directory, not the project", async () => {
-    const where = join(home, 'cwd-of-command');
+    const where = join(w.home, 'cwd-of-command');
     await userFile({
-      ...oauthEnv(idp, gateway.baseUrl),
+      ...oauthEnv(w.idp, w.gateway.baseUrl),
       OAUTH_CLIENT_SECRET: '',
-      OAUTH_CLIENT_SECRET_COMMAND: `pwd > ${where}; printf '%s\\n' ${idp.clientSecret}`,
+      OAUTH_CLIENT_SECRET_COMMAND: `pwd > ${where}; printf '%s\\n' ${w.idp.clientSecret}`,
     });
     const r = await run(['exec', 'x'], { FAKE_CODEX_MODE: 'request:hi' });
     expect(r.code).toBe(0);
-    expect(gateway.requests[0].status).toBe(200);
-    expect((await readFile(where, 'utf8')).trim()).toBe(home);
-    const rep = await readReport();
+    expect(w.gateway.requests[0].status).toBe(200);
+    expect((await readFile(where, 'utf8')).trim()).toBe(w.home);
+    const rep = await w.readReport();
     expect(rep.envNames).not.toContain('OAUTH_CLIENT_SECRET');
   });
 
@@ -219,43 +196,43 @@ describe('OAUTH_CLIENT_SECRET_COMMAND: the secret without a plaintext file', () 
     ['fails', 'echo partial-output; exit 3', 'OAUTH_CLIENT_SECRET_COMMAND failed (exit 3)'],
     ['prints nothing', 'true', 'OAUTH_CLIENT_SECRET_COMMAND printed nothing'],
   ])('a command that %s: exit 4, one line, its output never shown', async (_name, command, message) => {
-    await userFile({ ...oauthEnv(idp, gateway.baseUrl), OAUTH_CLIENT_SECRET: '', OAUTH_CLIENT_SECRET_COMMAND: command });
+    await userFile({ ...oauthEnv(w.idp, w.gateway.baseUrl), OAUTH_CLIENT_SECRET: '', OAUTH_CLIENT_SECRET_COMMAND: command });
     const r = await run(['exec', 'x']);
     expect(r.code).toBe(4);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(message);
     expect(r.stderr).not.toContain('partial-output');
-    expect(idp.grants).toBe(0);
+    expect(w.idp.grants).toBe(0);
   });
 });
 
 test('a user file holding the secret that others may read: one warning line, as ssh does', async () => {
-  await userFile(oauthEnv(idp, gateway.baseUrl), 0o644);
+  await userFile(oauthEnv(w.idp, w.gateway.baseUrl), 0o644);
   const r = await run(['exec', 'x']);
   expect(r.code).toBe(0);
-  const file = join(home, '.config', 'codex-wrap', '.env');
+  const file = join(w.home, '.config', 'codex-wrap', '.env');
   expect(r.stderr).toBe(
     `codex-wrap: warning: ${file} holds OAUTH_CLIENT_SECRET and other users may read it (mode 0644) — run chmod 600 ${file}\n`,
   );
 });
 
 test('--env-file is repeatable; a later file wins', async () => {
-  await writeFile(join(home, 'a.env'), 'LLM_MODEL_NAME=from-a\nMAX_TOKENS=11\n');
-  await writeFile(join(home, 'b.env'), 'LLM_MODEL_NAME=from-b\n');
-  const r = await run(['--env-file', join(home, 'a.env'), '--env-file', join(home, 'b.env'), 'exec', 'x'], {
+  await writeFile(join(w.home, 'a.env'), 'LLM_MODEL_NAME=from-a\nMAX_TOKENS=11\n');
+  await writeFile(join(w.home, 'b.env'), 'LLM_MODEL_NAME=from-b\n');
+  const r = await run(['--env-file', join(w.home, 'a.env'), '--env-file', join(w.home, 'b.env'), 'exec', 'x'], {
     FAKE_CODEX_MODE: 'request:hi',
   });
   expect(r.code).toBe(0);
-  expect((await readReport()).argv).toContain('model="from-b"');
-  expect(JSON.parse(gateway.requests[0].body).max_output_tokens).toBe(11);
+  expect((await w.readReport()).argv).toContain('model="from-b"');
+  expect(JSON.parse(w.gateway.requests[0].body).max_output_tokens).toBe(11);
 });
 
 test('a gateway URL with a password in it is refused without printing the password', async () => {
-  const url = new URL(gateway.baseUrl);
+  const url = new URL(w.gateway.baseUrl);
   const r = await run(['exec', 'x'], { LLM_API_BASE_URL: `http://alice:pa55-w0rd@${url.host}/v1` });
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(`LLM_API_BASE_URL (from the environment) has a user name or password in it (http://…@${url.host})`);
   expect(r.stderr).not.toContain('pa55-w0rd');
   expect(r.stderr).not.toContain('alice');
-  expect(gateway.requests).toHaveLength(0);
+  expect(w.gateway.requests).toHaveLength(0);
 });

@@ -1,6 +1,7 @@
 import { parse } from 'smol-toml';
-import { loadToml, providerTable, renderCodexConfig as render, type Toml } from '../../src/codex/config.js';
+import { providerTable, renderCodexConfig as render, untouchable } from '../../src/codex/config.js';
 import { WrapError } from '../../src/errors.js';
+import { loadToml, type Toml } from '../../src/lazy.js';
 
 const provider = providerTable('https://llm.example.com/v1');
 let toml: Toml;
@@ -95,10 +96,15 @@ test.each([
 
 test('a file that does not parse is refused with its line', () => {
   expect(() => renderCodexConfig('model = \n[tui\n', 'm', provider, '/h/config.toml')).toThrow(WrapError);
-  try {
-    renderCodexConfig('ok = 1\nmodel = \n', 'm', provider, '/h/config.toml');
-  } catch (err) {
-    expect((err as WrapError).message).toMatch(/\/h\/config\.toml is not valid TOML at line 2/);
-    expect((err as WrapError).exitCode).toBe(3);
-  }
+  expect(() => renderCodexConfig('ok = 1\nmodel = \n', 'm', provider, '/h/config.toml')).toThrow(
+    expect.objectContaining({ message: expect.stringMatching(/\/h\/config\.toml is not valid TOML at line 2/), exitCode: 3 }),
+  );
 });
+
+test.each([
+  [{ uid: 1, mode: 0o100600 }, 1, undefined],
+  [{ uid: 1, mode: 0o100644 }, undefined, undefined],
+  [{ uid: 2, mode: 0o100600 }, 1, '/c belongs to another user; codex-wrap will not change it'],
+  [{ uid: 1, mode: 0o100444 }, 1, '/c is read-only (mode 0444); codex-wrap leaves it alone'],
+  [{ uid: 1, mode: 0o100400 }, 1, '/c is read-only (mode 0400); codex-wrap leaves it alone'],
+])('untouchable %#', (st, uid, want) => expect(untouchable(st, '/c', uid)).toBe(want));

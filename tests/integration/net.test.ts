@@ -1,0 +1,98 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { makeCa, startConnectProxy, type TestCa } from '../support/tls.js';
+import { tempDir } from '../support/tmp.js';
+import { answer } from '../support/upstream.js';
+import { useWorld } from '../support/world.js';
+
+const w = useWorld();
+
+describe('corporate networks', () => {
+  let ca: TestCa;
+  beforeAll(async () => {
+    ca = makeCa(await tempDir('cw-ca-'));
+  });
+
+  /** An HTTPS token endpoint and gateway with the test CA's certificate. */
+  const issued = new Set<string>();
+  async function startHttps() {
+    const server = https.createServer({ key: ca.key, cert: ca.cert }, async (req, res) => {
+      let body = '';
+      for await (const c of req) body += c;
+      if (req.url === '/token') {
+        const token = `tls-token-${issued.size}`;
+        issued.add(token);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 60 }));
+        return;
+      }
+      if (!issued.has((req.headers.authorization ?? '').replace('Bearer ', ''))) {
+        res.writeHead(401);
+        res.end();
+        return;
+      }
+      answer(req, res, body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { origin, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  test('through HTTPS_PROXY, trusting CA_CERT_FILE on top of the system roots: IdP and gateway both', async () => {
+    const tls = await startHttps();
+    const gw = await startHttps();
+    const proxy = await startConnectProxy();
+    const r = await w.run(['--no-cache', 'exec', 'x'], {
+      OAUTH_ENDPOINT: `${tls.origin}/token`,
+      LLM_API_BASE_URL: `${gw.origin}/v1`,
+      HTTPS_PROXY: proxy.url,
+      CA_CERT_FILE: ca.caFile,
+      FAKE_CODEX_MODE: 'request:via proxy',
+    });
+    await proxy.close();
+    await tls.close();
+    await gw.close();
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((await w.readReport()).keySet).toBe(true);
+    expect(proxy.tunnels).toEqual([new URL(tls.origin).host, new URL(gw.origin).host]);
+  });
+
+  test('NO_PROXY exempts a host', async () => {
+    const tls = await startHttps();
+    const proxy = await startConnectProxy();
+    const r = await w.run(['--no-cache', 'token'], {
+      OAUTH_ENDPOINT: `${tls.origin}/token`,
+      HTTPS_PROXY: proxy.url,
+      NO_PROXY: 'localhost,127.0.0.1',
+      CA_CERT_FILE: ca.caFile,
+    });
+    await proxy.close();
+    await tls.close();
+    expect(r.code).toBe(0);
+    expect(proxy.tunnels).toEqual([]);
+  });
+
+  test('without the CA: a one-line error that names the fix', async () => {
+    const tls = await startHttps();
+    const r = await w.run(['--no-cache', 'token'], { OAUTH_ENDPOINT: `${tls.origin}/token` });
+    await tls.close();
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(
+      /^codex-wrap: the TLS certificate of https:\/\/127\.0\.0\.1:\d+\/token is not trusted \(\w+\) — set CA_CERT_FILE/,
+    );
+  });
+
+  test('direct mode hands Codex the same CA', async () => {
+    const r = await w.run(['--no-proxy', 'exec', 'x'], { CA_CERT_FILE: ca.caFile });
+    expect(r.code).toBe(0);
+    const rep = await w.readReport();
+    expect(rep.envNames).toEqual(expect.arrayContaining(['CODEX_CA_CERTIFICATE', 'SSL_CERT_FILE']));
+  });
+
+  test('an unreadable CA_CERT_FILE is a settings error', async () => {
+    const r = await w.run(['exec', 'x'], { CA_CERT_FILE: '/nonexistent/ca.pem' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('CA_CERT_FILE=/nonexistent/ca.pem cannot be read: ENOENT');
+  });
+});

@@ -1,0 +1,4 @@
+/** Jest setupFilesAfterEnv: every test file leaves no temp dir behind. */
+import { removeTempDirs } from './tmp.js';
+
+afterAll(removeTempDirs);

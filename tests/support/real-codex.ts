@@ -1,0 +1,18 @@
+/** How the tests and `npm run demo` run the pinned real Codex through codex-wrap, offline. */
+import { join } from 'node:path';
+import { ROOT } from './binary.js';
+import { type Idp, oauthEnv } from './idp.js';
+
+/** The pinned `@openai/codex` devDependency. */
+export const CODEX_BIN = join(ROOT, 'node_modules', '.bin', 'codex');
+
+/** CODEX-FACTS.md: with these, Codex opens no connection of its own. */
+export const OFFLINE = ['--disable', 'plugins', '-c', 'analytics.enabled=false'];
+
+/** `codex exec` outside a git repository (Codex refuses one it does not trust otherwise), offline. */
+export const EXEC = ['exec', '--skip-git-repo-check', ...OFFLINE];
+
+/** The settings that send the real Codex, with a throwaway CODEX_HOME, to this IdP and gateway. */
+export function realCodexSettings(idp: Idp, gatewayUrl: string, codexHome: string): Record<string, string> {
+  return { CODEX_HOME: codexHome, CODEX_BIN, ...oauthEnv(idp, gatewayUrl), MOCK_MODE: 'false', PROXY_MODE: 'true' };
+}

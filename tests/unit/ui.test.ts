@@ -1,0 +1,25 @@
+import { colorLevel, createSpinner } from '../../src/ui.js';
+
+test.each([
+  [{}, true, 1],
+  [{}, false, 0],
+  [{ NO_COLOR: '1' }, true, 0],
+  [{ NO_COLOR: '' }, true, 1],
+  [{ FORCE_COLOR: '1' }, false, 1],
+  [{ FORCE_COLOR: '0' }, true, 0],
+  [{ FORCE_COLOR: '1', NO_COLOR: '1' }, false, 1],
+  [{ TERM: 'dumb' }, true, 0],
+])('colorLevel(%j, tty=%p) = %p', (env, tty, want) => expect(colorLevel(env, tty)).toBe(want));
+
+test('the spinner writes nothing unless enabled, and erases itself', () => {
+  const out: string[] = [];
+  const off = createSpinner((s) => out.push(s), false);
+  off.start('x');
+  off.stop();
+  expect(out).toEqual([]);
+  const on = createSpinner((s) => out.push(s), true);
+  on.start('getting a token…');
+  on.stop();
+  expect(out[0]).toMatch(/^\r. getting a token…$/);
+  expect(out.at(-1)).toBe('\r\x1b[2K');
+});
