@@ -12,7 +12,7 @@ import type { Token, TokenSource } from '../token/source.js';
 import { type SessionState, startStateFile } from './state.js';
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
-const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** How Codex is authorized for this session: what it gets, and what runs beside it. */
 interface Auth {
@@ -60,7 +60,7 @@ export async function runSession(ctx: Context): Promise<number> {
     });
     const { proxy, refresher } = auth;
     const summary = proxy
-      ? `; ${count(proxy.stats.requests, 'request')} proxied, ${proxy.stats.retries} retried after 401, ${count(refresher?.stats.refreshes ?? 0, 'refresh')}`
+      ? `; ${count(proxy.stats.requests, 'request')} proxied, ${proxy.stats.retries} retried after 401, ${count(refresher?.stats.refreshes ?? 0, 'refresh', 'refreshes')}`
       : '';
     log.verbose(`codex exited with ${code}${summary}`);
     return code;

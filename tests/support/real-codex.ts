@@ -1,10 +1,10 @@
 /** How the tests and `npm run demo` run the pinned real Codex through codex-wrap, offline. */
-import { join } from 'node:path';
-import { ROOT } from './binary.js';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { type Idp, oauthEnv } from './idp.js';
 
-/** The pinned `@openai/codex` devDependency. */
-export const CODEX_BIN = join(ROOT, 'node_modules', '.bin', 'codex');
+/** The pinned `@openai/codex` devDependency, found as Node finds it (also from the bundled demo in .build/). */
+export const CODEX_BIN = join(dirname(createRequire(import.meta.url).resolve('@openai/codex/package.json')), 'bin', 'codex.js');
 
 /** CODEX-FACTS.md: with these, Codex opens no connection of its own. */
 export const OFFLINE = ['--disable', 'plugins', '-c', 'analytics.enabled=false'];
