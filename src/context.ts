@@ -5,7 +5,7 @@ import { readRegular } from './files.js';
 import type { Logger } from './log.js';
 import { createNet, type Net } from './net.js';
 import type { Parsed } from './settings/args.js';
-import { type Key, parseBool, type Resolved, resolve, type Settings, validate } from './settings/resolve.js';
+import { type Key, parseBool, type Resolved, refusedProjectKeys, resolve, type Settings, validate } from './settings/resolve.js';
 import { runSecretCommand } from './settings/secret-command.js';
 import { readLayers } from './settings/sources.js';
 import type { Spinner } from './ui.js';
@@ -38,15 +38,12 @@ async function readCa(path: string, name: string): Promise<string> {
   return file.text;
 }
 
+/** The settings sources of this run (`envFiles`: the --env-file files to read). */
+const sourcesOf = (deps: Deps, args: Parsed, envFiles = args.envFiles) =>
+  readLayers({ flags: args.flags, env: deps.env, cwd: deps.cwd, home: deps.home, envFiles, uid: deps.uid });
+
 export async function loadContext(deps: Deps, args: Parsed, log: Logger, spinner: Spinner): Promise<Context> {
-  const { layers, notices } = await readLayers({
-    flags: args.flags,
-    env: deps.env,
-    cwd: deps.cwd,
-    home: deps.home,
-    envFiles: args.envFiles,
-    uid: deps.uid,
-  });
+  const { layers, notices } = await sourcesOf(deps, args);
   // Before anything is validated or printed: a problem could echo a secret from any source.
   for (const layer of layers) log.secret(layer.values.OAUTH_CLIENT_SECRET);
   for (const notice of notices) log.info(notice);
@@ -57,6 +54,20 @@ export async function loadContext(deps: Deps, args: Parsed, log: Logger, spinner
   const caFiles = settings.caFile ? [settings.caFile, ...(deps.env.NODE_EXTRA_CA_CERTS ? [deps.env.NODE_EXTRA_CA_CERTS] : [])] : [];
   const pems = await Promise.all(caFiles.map((f, i) => readCa(f, i === 0 ? 'CA_CERT_FILE' : 'NODE_EXTRA_CA_CERTS')));
   return { deps, args, settings, resolved, log, spinner, net: createNet(deps.env, pems), caFiles };
+}
+
+/**
+ * The settings as resolved, neither validated nor announced, for what runs without settings: a
+ * model-free Codex command, help, version, a `check` whose settings are broken. A source that
+ * cannot be read is skipped; a project file's value counts only where the trust rules let it.
+ */
+export async function resolveQuietly(deps: Deps, args: Parsed): Promise<(key: Key) => string | undefined> {
+  const sources = await sourcesOf(deps, args)
+    .catch(() => sourcesOf(deps, args, []))
+    .catch(() => ({ layers: [{ kind: 'flag' as const, label: 'a command-line flag', values: args.flags }] }));
+  const resolved = resolve(sources.layers);
+  const refused = new Set(refusedProjectKeys(resolved, args.trustProjectEnv));
+  return (key) => (refused.has(key) ? undefined : resolved[key]?.value.trim() || undefined);
 }
 
 /**

@@ -66,12 +66,19 @@ export function describeFailure(err: unknown, debug: boolean): { text: string; e
   };
 }
 
+/** A cause that is not an Error (openid-client attaches the HTTP Response): its kind and status, never its content. */
+function describeValue(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const status = (value as { status?: unknown }).status;
+  return `a ${value.constructor?.name ?? 'value'}${typeof status === 'number' ? ` (HTTP ${status})` : ''}`;
+}
+
 /** The stack and the chain of causes, for --debug. */
 function debugDetails(err: unknown): string {
   const out: string[] = [];
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
-    out.push(e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e));
+    out.push(e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : describeValue(e));
     e = e instanceof Error ? e.cause : undefined;
     if (e) out.push('caused by:');
   }

@@ -12,6 +12,8 @@ export interface Logger {
    */
   secret(value: string | undefined, user?: string): void;
   redact(text: string): string;
+  /** Sends every later line to `write` instead (a log file while Codex owns the terminal); returns the way back. */
+  redirect(write: (line: string) => void): () => void;
 }
 
 const MIN_SECRET_LENGTH = 4;
@@ -55,7 +57,8 @@ export function redact(text: string, secrets: Iterable<string>): string {
 export function createLogger(opts: { write: (line: string) => void; verbose: boolean; now?: () => number }): Logger {
   const secrets = new Set<string>();
   const started = (opts.now ?? Date.now)();
-  const emit = (line: string) => opts.write(`${redact(line, secrets)}\n`);
+  let sink = opts.write;
+  const emit = (line: string) => sink(`${redact(line, secrets)}\n`);
   return {
     info: (m) => emit(`codex-wrap: ${m}`),
     warn: (m) => emit(`codex-wrap: warning: ${m}`),
@@ -69,5 +72,12 @@ export function createLogger(opts: { write: (line: string) => void; verbose: boo
       for (const form of secretForms(v, user)) secrets.add(form);
     },
     redact: (t) => redact(t, secrets),
+    redirect(write) {
+      const previous = sink;
+      sink = write;
+      return () => {
+        sink = previous;
+      };
+    },
   };
 }

@@ -3,7 +3,7 @@
  * cli.ts is the only place that touches the process.
  */
 
-import { SESSION_MARKER } from './codex/child.js';
+import { isModelFree, SESSION_MARKER } from './codex/child.js';
 import { allowProject, denyProject } from './commands/allow.js';
 import { checkCommand, printSettingsFailure } from './commands/check.js';
 import { printConfig } from './commands/print-config.js';
@@ -13,6 +13,7 @@ import { type Context, loadContext } from './context.js';
 import type { Deps } from './deps.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
 import { createLogger } from './log.js';
+import { printBoth, runPlainCodex } from './session/passthrough.js';
 import { runSession } from './session/session.js';
 import { type Parsed, parseArgs } from './settings/args.js';
 import { helpText } from './settings/help.js';
@@ -36,7 +37,7 @@ export async function main(deps: Deps): Promise<number> {
     const loading = loadContext(deps, args, log, spinner);
     if (args.command === 'check') {
       const parsed = args;
-      ctx = await loading.catch((err: unknown) => printSettingsFailure(deps, log, err, parsed.json, color));
+      ctx = await loading.catch((err: unknown) => printSettingsFailure(deps, parsed, log, err, color));
       if (!ctx) return 1;
     } else ctx = await loading;
     return await dispatch(ctx, color);
@@ -52,14 +53,10 @@ export async function main(deps: Deps): Promise<number> {
 
 /** The commands that need no settings; undefined for the others. */
 async function withoutSettings(deps: Deps, args: Parsed): Promise<number | undefined> {
-  if (args.help) {
-    deps.stdout(helpText());
-    return ExitCode.ok;
-  }
-  if (args.version) {
-    deps.stdout(`codex-wrap ${deps.version}\n`);
-    return ExitCode.ok;
-  }
+  if (args.help) return printBoth(deps, args, '--help', helpText());
+  if (args.version) return printBoth(deps, args, '--version', `codex-wrap ${deps.version}\n`);
+  // Codex commands that never call the model run as plain Codex (issue #9): no settings, no token.
+  if (args.command === 'codex' && isModelFree(args.codexArgs)) return runPlainCodex(deps, args, args.codexArgs);
   if (args.command === 'status') return printStatus(deps, args.json);
   if (args.command === 'allow') return allowProject(deps, args.target);
   if (args.command === 'deny') return denyProject(deps, args.target);

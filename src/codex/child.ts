@@ -3,7 +3,7 @@
  * exit code. No I/O here; run.ts executes them.
  */
 import { constants } from 'node:os';
-import { KEY_ENV, PROVIDER_ID, type Provider } from './config.js';
+import { KEY_ENV, PROFILE, PROVIDER_ID, type Provider } from './config.js';
 
 /** Set in Codex's environment; a codex-wrap that sees it refuses to nest (aws-vault's rule). */
 export const SESSION_MARKER = 'CODEX_WRAP_SESSION';
@@ -70,6 +70,54 @@ const VALUE_OPTIONS = new Set([
   '--ask-for-approval',
 ]);
 
+/**
+ * Codex's subcommands that never call the model: codex-wrap runs Codex directly for them — no
+ * settings, no token, no proxy, no config written — so `alias codex=codex-wrap` leaves them as
+ * plain Codex has them (hub does the same for git). Decided from `codex <command> --help` of the
+ * pinned Codex 0.171.0; re-check when the pin moves. Anything not listed is wrapped: the safe side
+ * for a command that may call the model (exec, review, resume, fork, agents, queue, mcp-server,
+ * app-server, exec-server, remote-control, the TUI).
+ */
+export const MODEL_FREE: ReadonlyMap<string, string> = new Map([
+  ['help', 'prints help'],
+  ['completion', 'prints a shell completion script'],
+  ['login', "manages Codex's own login"],
+  ['logout', "removes Codex's stored credentials"],
+  ['mcp', 'manages the MCP server list'],
+  ['plugin', 'manages plugins'],
+  ['features', 'lists feature flags'],
+  ['update', 'updates Codex'],
+  ['doctor', 'diagnoses the installation, config and auth'],
+  ['sandbox', 'runs a command in the sandbox'],
+  ['debug', 'debugging tools'],
+  ['apply', 'applies the latest diff'],
+  ['a', 'alias of apply'],
+  ['archive', 'archives a saved session'],
+  ['unarchive', 'unarchives a saved session'],
+  ['delete', 'deletes a saved session'],
+  ['migrate-rollouts', 'migrates local sessions'],
+  ['migrate-nfs-db', 'migrates local databases'],
+  ['cloud', 'browses Codex Cloud tasks (ChatGPT sign-in, not the model provider)'],
+]);
+
+const HELP_OR_VERSION = new Set(['-h', '--help', '-V', '--version']);
+
+/** True when Codex will not call the model: help or version anywhere before `--`, or a MODEL_FREE subcommand. Pure. */
+export function isModelFree(args: readonly string[]): boolean {
+  let command: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if (HELP_OR_VERSION.has(a)) return true;
+    if (a.startsWith('-')) {
+      if (command === undefined && VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    command ??= a;
+  }
+  return command !== undefined && MODEL_FREE.has(command);
+}
+
 /** True when the args start Codex's interactive TUI (no subcommand). Pure. */
 export function isInteractive(args: readonly string[]): boolean {
   for (let i = 0; i < args.length; i++) {
@@ -89,25 +137,26 @@ function tomlString(s: string): string {
   return JSON.stringify(s);
 }
 
-/**
- * Codex's argv: our session overrides first, then the user's args verbatim (a later `-c` of the
- * user's wins). `-c model=` because a project's .codex/config.toml may set `model`.
- * The proxy URL goes on the command line only, never into config.toml.
- */
-export function codexArgs(o: {
-  userArgs: readonly string[];
-  model: string;
-  /** The whole provider, for sessions whose provider is not in config.toml (mock without gateway). */
-  provider?: Provider;
-  /** The loopback proxy's base URL, when PROXY_MODE is on. */
-  proxyBaseUrl?: string;
-}): string[] {
-  const out = ['-c', `model=${tomlString(o.model)}`, '-c', `model_provider=${tomlString(PROVIDER_ID)}`];
-  const provider = o.provider ?? (o.proxyBaseUrl ? { base_url: o.proxyBaseUrl } : {});
-  for (const [k, v] of Object.entries(provider)) {
-    const value = k === 'base_url' && o.proxyBaseUrl ? o.proxyBaseUrl : v;
-    out.push('-c', `model_providers.${PROVIDER_ID}.${k}=${tomlString(value)}`);
+/** Whether the user chose a profile of their own (`-p NAME`, `--profile NAME`, `--profile=NAME`). Pure. */
+export function hasOwnProfile(args: readonly string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false;
+    if (a === '-p' || a === '--profile' || a.startsWith('--profile=') || /^-p\S/.test(a)) return true;
   }
+  return false;
+}
+
+/**
+ * Codex's argv: our profile (unless the user chose one: then the `-c` pins alone carry the
+ * provider), the session's pins, then the user's args verbatim (a later `-c` of the user's wins).
+ * Every session pins its model, provider and the address Codex must use (the proxy, or the gateway
+ * in direct mode) on its own command line, so concurrent sessions never redirect each other; `-c
+ * model=` also wins over a project's .codex/config.toml, which may set `model`. Pure.
+ */
+export function codexArgs(o: { userArgs: readonly string[]; model: string; provider: Provider }): string[] {
+  const out = hasOwnProfile(o.userArgs) ? [] : ['-p', PROFILE];
+  out.push('-c', `model=${tomlString(o.model)}`, '-c', `model_provider=${tomlString(PROVIDER_ID)}`);
+  for (const [k, v] of Object.entries(o.provider)) out.push('-c', `model_providers.${PROVIDER_ID}.${k}=${tomlString(v)}`);
   // The TUI's shared daemon keeps the first session's environment and outlives it (CODEX-FACTS.md).
   if (isInteractive(o.userArgs) && !o.userArgs.includes('--no-daemon')) out.push('--no-daemon');
   return [...out, ...o.userArgs];
@@ -116,16 +165,18 @@ export function codexArgs(o: {
 type Env = Record<string, string | undefined>;
 
 /**
- * The child's environment: the parent's, the one key Codex needs, the session marker; without
- * the client secret (under any name) or anything else we hold. Pure.
+ * The child's environment: the parent's, the one key Codex needs, the session marker, and
+ * CODEX_HOME when codex-wrap's settings chose it (Codex must read the home codex-wrap wrote to);
+ * without the client secret (under any name) or anything else we hold. Pure.
  */
-export function childEnv(parent: Readonly<Env>, key: string, secrets: readonly string[]): Env {
+export function childEnv(parent: Readonly<Env>, o: { key: string; secrets: readonly string[]; codexHome?: string }): Env {
   const env: Env = {};
   for (const [k, v] of Object.entries(parent)) {
-    if (v === undefined || k === 'OAUTH_CLIENT_SECRET' || secrets.includes(v)) continue;
+    if (v === undefined || k === 'OAUTH_CLIENT_SECRET' || o.secrets.includes(v)) continue;
     env[k] = v;
   }
-  env[KEY_ENV] = key;
+  if (o.codexHome) env.CODEX_HOME = o.codexHome;
+  env[KEY_ENV] = o.key;
   env[SESSION_MARKER] = '1';
   return env;
 }

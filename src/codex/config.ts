@@ -1,7 +1,9 @@
 /**
- * Codex's config.toml: set our provider and model, keep every other byte of the user's file.
- * Codex rewrites this file itself (project trust, [tui], notices), so it is patched, never
- * regenerated from a template (CODEX-FACTS.md).
+ * codex-wrap's own Codex config file, `$CODEX_HOME/codex-wrap.config.toml`: the profile that
+ * `codex -p codex-wrap` layers over config.toml (CODEX-FACTS.md). config.toml stays the user's, so
+ * plain `codex` is unchanged by codex-wrap (issue #9); the one exception is repairing a config.toml
+ * that an earlier codex-wrap pointed at itself. Codex writes the active profile's file itself (a
+ * model chosen with /model), so the profile is patched, never regenerated: those edits are kept.
  */
 
 import { mkdir, realpath, stat } from 'node:fs/promises';
@@ -33,13 +35,17 @@ export function providerTable(baseUrl: string): Provider {
   };
 }
 
+/** The profile codex-wrap sessions select with `-p`, and the file it lives in. */
+export const PROFILE = 'codex-wrap';
+export const profileFile = (codexHome: string) => join(codexHome, `${PROFILE}.config.toml`);
+
 /**
- * Where the session's provider goes — the one place that decides it. With a gateway it goes into
- * config.toml (`file`); a mock session without one leaves config.toml alone and passes the whole
- * provider on Codex's command line (`argv`; its base_url is the proxy's, set by codexArgs). Pure.
+ * The provider the profile file names: the gateway, or a placeholder for a mock session without
+ * one. A session pins the address it really uses (the proxy's, or the gateway) on Codex's command
+ * line, so concurrent sessions never redirect each other. Pure.
  */
-export function providerPlacement(settings: { baseUrl?: URL }): { file?: Provider; argv?: Provider } {
-  return settings.baseUrl ? { file: providerTable(settings.baseUrl.href) } : { argv: providerTable('http://127.0.0.1/v1') };
+export function profileProvider(settings: { baseUrl?: URL }): Provider {
+  return providerTable(settings.baseUrl?.href ?? 'http://127.0.0.1/v1');
 }
 
 type Doc = Record<string, unknown>;
@@ -134,28 +140,30 @@ export async function ensureCodexHome(codexHome: string): Promise<void> {
 }
 
 export interface ConfigPlan {
-  /** $CODEX_HOME/config.toml, as the user names it. */
+  /** $CODEX_HOME/codex-wrap.config.toml, as the user names it. */
   link: string;
-  /** Where the bytes live (a symlinked config.toml, from dotfile managers, is followed). */
+  /** Where the bytes live (a symlinked file, from dotfile managers, is followed). */
   path: string;
   before?: string;
   after: string;
   outcome: WriteOutcome;
 }
 
-/** What writing config.toml would do, without writing: for the run, `check` and `print-config`. */
-export async function planCodexConfig(codexHome: string, model: string, provider: Provider): Promise<ConfigPlan> {
-  const link = join(codexHome, 'config.toml');
+const readConfig = async (path: string) => (await readRegular(path, { maxBytes: MAX_CONFIG_FILE, follow: true }))?.text;
+
+/** What writing the profile would do, without writing: for the run, `check` and `print-config`. */
+export async function planProfile(codexHome: string, model: string, provider: Provider): Promise<ConfigPlan> {
+  const link = profileFile(codexHome);
   const path = await realpath(link).catch(() => link);
-  const before = (await readRegular(path, { maxBytes: MAX_CONFIG_FILE, follow: true }))?.text;
+  const before = await readConfig(path);
   const after = renderCodexConfig(await loadToml(), before ?? '', model, provider, path);
   const outcome = before === undefined ? 'created' : after === before ? 'unchanged' : 'updated';
   return { link, path, before, after, outcome };
 }
 
 /**
- * Why codex-wrap must not replace this existing config.toml, or undefined: a file of another user
- * (a link followed as root would hand it to root), or one its owner made read-only. Pure.
+ * Why codex-wrap must not replace this existing file, or undefined: a file of another user (a
+ * link followed as root would hand it to root), or one its owner made read-only. Pure.
  */
 export function untouchable(st: { uid: number; mode: number }, path: string, uid: number | undefined): string | undefined {
   if (uid !== undefined && st.uid !== uid) return `${path} belongs to another user; codex-wrap will not change it`;
@@ -164,35 +172,77 @@ export function untouchable(st: { uid: number; mode: number }, path: string, uid
   return undefined;
 }
 
-/**
- * Writes config.toml atomically (temp file in the same directory, fsync, rename): a crash leaves
- * the old file or the new one, never half of one.
- */
-export async function writeCodexConfig(codexHome: string, model: string, provider: Provider, uid?: number): Promise<WriteOutcome> {
+/** Replaces `path` with `text` (atomic, fsync), keeping the mode of the file it replaces (0600 when new). */
+async function replaceFile(path: string, text: string, existed: boolean, uid: number | undefined): Promise<void> {
+  let mode = 0o600;
+  if (existed) {
+    const st = await stat(path);
+    const why = untouchable(st, path, uid);
+    if (why)
+      throw new WrapError(why, { hint: 'make it a writable file of yours, or point CODEX_HOME elsewhere', exitCode: ExitCode.codexConfig });
+    mode = st.mode & 0o777;
+  }
+  await writeAtomic(path, text, mode);
+}
+
+const cannotWrite = (path: string, err: unknown) =>
+  err instanceof WrapError
+    ? err
+    : new WrapError(`cannot write ${path}: ${(err as Error).message}`, {
+        hint: 'check the permissions of CODEX_HOME',
+        exitCode: ExitCode.codexConfig,
+        cause: err,
+      });
+
+/** Writes the profile file, only when something changes. A crash leaves the old file or the new one. */
+export async function writeProfile(codexHome: string, model: string, provider: Provider, uid?: number): Promise<WriteOutcome> {
   await ensureCodexHome(codexHome);
   try {
-    const plan = await planCodexConfig(codexHome, model, provider);
-    if (plan.outcome === 'unchanged') return 'unchanged';
-    let mode = 0o600;
-    if (plan.before !== undefined) {
-      const st = await stat(plan.path);
-      const why = untouchable(st, plan.path, uid);
-      if (why) {
-        throw new WrapError(why, {
-          hint: 'make config.toml a writable file of yours, or point CODEX_HOME elsewhere',
-          exitCode: ExitCode.codexConfig,
-        });
-      }
-      mode = st.mode & 0o777;
-    }
-    await writeAtomic(plan.path, plan.after, mode);
+    const plan = await planProfile(codexHome, model, provider);
+    if (plan.outcome !== 'unchanged') await replaceFile(plan.path, plan.after, plan.before !== undefined, uid);
     return plan.outcome;
   } catch (err) {
-    if (err instanceof WrapError) throw err;
-    throw new WrapError(`cannot write ${join(codexHome, 'config.toml')}: ${(err as Error).message}`, {
-      hint: 'check the permissions of CODEX_HOME and config.toml',
-      exitCode: ExitCode.codexConfig,
-      cause: err,
-    });
+    throw cannotWrite(profileFile(codexHome), err);
+  }
+}
+
+/**
+ * config.toml without the top-level `model_provider = "codex-wrap"` (and `model = "<model>"`) that
+ * codex-wrap before 0.2 wrote, which made plain `codex` need codex-wrap; undefined when there is
+ * nothing to repair. Only those lines go: every other byte, comment and table stays. Pure.
+ */
+export function repairedConfig(toml: Toml, source: string, model: string, path: string): string | undefined {
+  const doc = parseToml(toml, source, path);
+  if (doc.model_provider !== PROVIDER_ID) return undefined;
+  const want = { ...doc };
+  delete want.model_provider;
+  if (want.model === model) delete want.model;
+  const tables = source.search(/^[ \t]*\[/m);
+  let head = tables < 0 ? source : source.slice(0, tables);
+  for (const [key, value] of [
+    ['model_provider', PROVIDER_ID],
+    ['model', model],
+  ]) {
+    head = head.replace(new RegExp(`^[ \\t]*${key}[ \\t]*=[ \\t]*${escapeRegExp(JSON.stringify(value))}[ \\t]*(#.*)?(\\r?\\n|$)`, 'm'), '');
+  }
+  const repaired = head + source.slice(tables < 0 ? source.length : tables);
+  return isDeepEqual(toml.parse(repaired), want) ? repaired : undefined;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Repairs config.toml once if an earlier codex-wrap pointed it at itself; says what it did. */
+export async function repairConfigToml(codexHome: string, model: string, uid?: number): Promise<string | undefined> {
+  const link = join(codexHome, 'config.toml');
+  const path = await realpath(link).catch(() => link);
+  try {
+    const before = await readConfig(path);
+    if (before === undefined || !before.includes(PROVIDER_ID)) return undefined;
+    const after = repairedConfig(await loadToml(), before, model, path);
+    if (after === undefined) return undefined;
+    await replaceFile(path, after, true, uid);
+    return `repaired ${link}: removed the model_provider = "${PROVIDER_ID}" an earlier codex-wrap set there, so plain codex uses your own settings again`;
+  } catch (err) {
+    throw cannotWrite(link, err);
   }
 }

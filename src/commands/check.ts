@@ -5,15 +5,16 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { execa } from 'execa';
-import { planCodexConfig, providerPlacement, untouchable } from '../codex/config.js';
+import { type Provider, planProfile, profileProvider, untouchable } from '../codex/config.js';
 import { findCodex } from '../codex/spawn.js';
-import type { Context } from '../context.js';
+import { type Context, resolveQuietly } from '../context.js';
 import type { Deps } from '../deps.js';
 import { describeFailure, WrapError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Parsed } from '../settings/args.js';
 import { KEYS, spec } from '../settings/resolve.js';
 import { tokenSource } from '../token/chain.js';
-import { jwtClaims } from '../token/source.js';
+import { jwtClaims, MOCK_TOKEN } from '../token/source.js';
 import { paint } from '../ui.js';
 
 export interface Check {
@@ -26,9 +27,10 @@ const failure = (err: unknown) => describeFailure(err, false).text.replace(/^cod
 
 async function tokenCheck(ctx: Context): Promise<{ check: Check; token?: string }> {
   const { settings, deps } = ctx;
-  if (!settings.oauth) return { check: { name: 'token', ok: true, detail: 'MOCK_MODE: the fixed mock token, no IdP' } };
+  if (!settings.oauth) return { check: { name: 'token', ok: true, detail: 'MOCK_MODE: the fixed mock token, no IdP' }, token: MOCK_TOKEN };
   try {
-    const token = await tokenSource(ctx, { cache: false }).fetch();
+    // Always a fresh grant (a changed secret shows here), which then serves the next start from the cache.
+    const token = await tokenSource(ctx, { cache: 'refresh' }).fetch();
     ctx.log.secret(token.value);
     const claims = jwtClaims(token.value);
     const parts = [
@@ -65,9 +67,9 @@ async function gatewayCheck(ctx: Context, token: string | undefined): Promise<Ch
   }
 }
 
-async function codexCheck(ctx: Context): Promise<Check> {
+async function codexCheck(deps: Deps, codexBin: string | undefined): Promise<Check> {
   try {
-    const bin = await findCodex(ctx.deps, ctx.settings.codexBin);
+    const bin = await findCodex(deps, codexBin);
     const result = await execa(bin, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
     const version = String(result.stdout ?? '').trim();
     return { name: 'codex', ok: result.exitCode === 0, detail: `${bin} (${version || `exit ${result.exitCode}`})` };
@@ -76,19 +78,18 @@ async function codexCheck(ctx: Context): Promise<Check> {
   }
 }
 
-async function codexHomeCheck(ctx: Context): Promise<Check> {
-  const { codexHome, model } = ctx.settings;
+/** CODEX_HOME, and what writing the profile would do (when the settings say what to write). */
+async function codexHomeCheck(deps: Deps, codexHome: string, profile?: { model: string; provider: Provider }): Promise<Check> {
   try {
     await access(codexHome, constants.W_OK);
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return { name: 'CODEX_HOME', ok: missing, detail: missing ? `${codexHome} will be created` : `${codexHome} is not writable` };
   }
-  const { file } = providerPlacement(ctx.settings);
-  if (!file) return { name: 'CODEX_HOME', ok: true, detail: `${codexHome}; config.toml is not touched in MOCK_MODE without a gateway` };
+  if (!profile) return { name: 'CODEX_HOME', ok: true, detail: `${codexHome} is writable` };
   try {
-    const plan = await planCodexConfig(codexHome, model, file);
-    const why = plan.outcome === 'updated' ? untouchable(await stat(plan.path), plan.path, ctx.deps.uid) : undefined;
+    const plan = await planProfile(codexHome, profile.model, profile.provider);
+    const why = plan.outcome === 'updated' ? untouchable(await stat(plan.path), plan.path, deps.uid) : undefined;
     if (why) return { name: 'CODEX_HOME', ok: false, detail: why };
     const what = { created: 'will be created', updated: 'will be updated', unchanged: 'is up to date' }[plan.outcome];
     return { name: 'CODEX_HOME', ok: true, detail: `${plan.link} ${what}` };
@@ -110,7 +111,13 @@ export function settingsLines(ctx: Context): SettingsLines {
 
 export async function runChecks(ctx: Context): Promise<Check[]> {
   const { check: token, token: value } = await tokenCheck(ctx);
-  const [gateway, codex, home] = await Promise.all([gatewayCheck(ctx, value), codexCheck(ctx), codexHomeCheck(ctx)]);
+  const { deps, settings } = ctx;
+  const profile = { model: settings.model, provider: profileProvider(settings) };
+  const [gateway, codex, home] = await Promise.all([
+    gatewayCheck(ctx, value),
+    codexCheck(deps, settings.codexBin),
+    codexHomeCheck(deps, settings.codexHome, profile),
+  ]);
   return [{ name: 'settings', ok: true, detail: 'valid' }, token, gateway, codex, home];
 }
 
@@ -121,10 +128,22 @@ export async function checkCommand(ctx: Context, color: 0 | 1): Promise<number> 
 }
 
 /** `check` when the settings themselves fail: that one line (redacted: a problem can quote a value). Undefined: printed. */
-export function printSettingsFailure(deps: Deps, log: Logger, err: unknown, json: boolean, color: 0 | 1): undefined {
+/**
+ * `check` when the settings themselves fail: that line (redacted: a problem can quote a value),
+ * then every line that does not need them. Undefined: printed.
+ */
+export async function printSettingsFailure(deps: Deps, args: Parsed, log: Logger, err: unknown, color: 0 | 1): Promise<undefined> {
   if (!(err instanceof WrapError)) throw err;
-  const detail = [err.message, ...err.details].join('; ');
-  printChecks((text) => deps.stdout(log.redact(text)), [{ name: 'settings', ok: false, detail }], undefined, json, color);
+  const setting = await resolveQuietly(deps, args);
+  const skipped = 'not checked: the settings above are not usable';
+  const checks: Check[] = [
+    { name: 'settings', ok: false, detail: [err.message, ...err.details].join('; ') },
+    { name: 'token', ok: false, detail: skipped },
+    { name: 'gateway', ok: false, detail: skipped },
+    await codexCheck(deps, setting('CODEX_BIN')),
+    await codexHomeCheck(deps, setting('CODEX_HOME') ?? `${deps.home}/.codex`),
+  ];
+  printChecks((text) => deps.stdout(log.redact(text)), checks, undefined, args.json, color);
   return undefined;
 }
 

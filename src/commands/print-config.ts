@@ -1,7 +1,6 @@
-/** `codex-wrap print-config`: the config.toml that would be written and the codex command line. A dry run. */
-import { join } from 'node:path';
+/** `codex-wrap print-config`: the profile file that would be written and the codex command line. A dry run. */
 import { codexArgs } from '../codex/child.js';
-import { planCodexConfig, providerPlacement } from '../codex/config.js';
+import { planProfile, profileProvider, providerTable } from '../codex/config.js';
 import { findCodex } from '../codex/spawn.js';
 import type { Context } from '../context.js';
 
@@ -14,24 +13,11 @@ const WHAT = { created: 'would be created', updated: 'would be updated', unchang
 
 export async function printConfig(ctx: Context): Promise<number> {
   const { settings, deps } = ctx;
-  const lines: string[] = [];
-  const { file, argv } = providerPlacement(settings);
-  if (file) {
-    const plan = await planCodexConfig(settings.codexHome, settings.model, file);
-    lines.push(`# ${plan.link} ${WHAT[plan.outcome]}:`, plan.after.trimEnd(), '');
-  } else {
-    lines.push(
-      `# ${join(settings.codexHome, 'config.toml')} is left alone (MOCK_MODE without a gateway: the provider goes on the command line)`,
-      '',
-    );
-  }
+  const plan = await planProfile(settings.codexHome, settings.model, profileProvider(settings));
+  const lines = [`# ${plan.link} ${WHAT[plan.outcome]} (config.toml is yours and stays as it is):`, plan.after.trimEnd(), ''];
   const bin = await findCodex(deps, settings.codexBin).catch(() => 'codex');
-  const args = codexArgs({
-    userArgs: [],
-    model: settings.model,
-    provider: argv,
-    proxyBaseUrl: settings.proxy ? 'http://127.0.0.1:PORT/v1' : undefined,
-  });
+  const address = settings.proxy ? 'http://127.0.0.1:PORT/v1' : (settings.baseUrl as URL).href;
+  const args = codexArgs({ userArgs: [], model: settings.model, provider: providerTable(address) });
   lines.push(
     `# codex command line for the interactive TUI${settings.proxy ? ' (PORT is chosen at start)' : ''}; your codex arguments follow it:`,
     [bin, ...args].map(shellQuote).join(' '),

@@ -1,11 +1,14 @@
 /** `codex-wrap [codex args]`: token → config.toml → proxy (or direct) → Codex, until Codex exits. */
-import { childEnv, codexArgs } from '../codex/child.js';
-import { ensureCodexHome, type Provider, providerPlacement, writeCodexConfig } from '../codex/config.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { childEnv, codexArgs, isInteractive } from '../codex/child.js';
+import { profileProvider, providerTable, repairConfigToml, writeProfile } from '../codex/config.js';
 import { findCodex, runCodex } from '../codex/spawn.js';
 import type { Context } from '../context.js';
+import { privateDir } from '../files.js';
 import { newSessionKey } from '../proxy/forward.js';
 import { type AuthProxy, startProxy } from '../proxy/server.js';
-import { sessionsDir } from '../settings/paths.js';
+import { logsDir, sessionsDir } from '../settings/paths.js';
 import { tokenSource } from '../token/chain.js';
 import { type Refresher, startRefresher } from '../token/refresh.js';
 import type { Token, TokenSource } from '../token/source.js';
@@ -32,7 +35,7 @@ export async function runSession(ctx: Context): Promise<number> {
   const first = await source.fetch();
   log.secret(first.value);
   log.verbose(`token: valid for ${seconds(first.expiresAt - deps.clock.now())}`);
-  const argvProvider = await configure(ctx);
+  await configure(ctx);
   const auth = settings.proxy ? await proxyMode(ctx, source, first) : directMode(ctx, first);
   // Not awaited: the state file is written while Codex starts, off the start-up path.
   const state = startStateFile({
@@ -42,19 +45,18 @@ export async function runSession(ctx: Context): Promise<number> {
     note: (m) => log.verbose(m),
     snapshot: snapshot(ctx, auth, first, deps.clock.now()),
   });
+  let restoreLog: (() => void) | undefined;
   try {
-    const args = codexArgs({
-      userArgs: ctx.args.codexArgs,
-      model: settings.model,
-      provider: argvProvider,
-      proxyBaseUrl: auth.proxy?.baseUrl,
-    });
+    // The address Codex really uses is pinned on its command line: the proxy, or the gateway.
+    const address = auth.proxy?.baseUrl ?? (settings.baseUrl as URL).href;
+    const args = codexArgs({ userArgs: ctx.args.codexArgs, model: settings.model, provider: providerTable(address) });
     const secrets = [settings.oauth?.clientSecret, settings.proxy ? first.value : undefined].filter((x): x is string => !!x);
+    if (isInteractive(ctx.args.codexArgs) && ctx.args.verbose) restoreLog = await logToFile(ctx);
     const code = await runCodex({
       bin,
       args,
       cwd: deps.cwd,
-      env: { ...childEnv(deps.env, auth.key, secrets), ...auth.extraEnv },
+      env: { ...childEnv(deps.env, { key: auth.key, secrets, codexHome: settings.codexHome }), ...auth.extraEnv },
       onSignal: deps.onSignal,
       fromTerminal: deps.fromTerminal,
     });
@@ -65,23 +67,45 @@ export async function runSession(ctx: Context): Promise<number> {
     log.verbose(`codex exited with ${code}${summary}`);
     return code;
   } finally {
+    restoreLog?.();
     await auth.stop();
     await (await state).stop();
   }
 }
 
-/** Writes config.toml, or leaves it alone; returns the provider Codex's command line must carry, if any. */
-async function configure(ctx: Context): Promise<Provider | undefined> {
-  const { settings, log } = ctx;
-  const { file, argv } = providerPlacement(settings);
-  if (!file) {
-    await ensureCodexHome(settings.codexHome);
-    log.verbose('config.toml: left alone (mock model; the provider is passed with -c)');
-    return argv;
+/**
+ * From here on the TUI owns the terminal: --verbose lines go to a log file under the state dir
+ * (its path said once, before Codex starts), never over Codex's screen.
+ */
+async function logToFile(ctx: Context): Promise<() => void> {
+  const { deps, log } = ctx;
+  const dir = logsDir(deps.env, deps.home);
+  const why = await privateDir(dir, deps.uid).catch((err: Error) => err.message);
+  if (why) {
+    log.warn(`no verbose log while Codex runs: ${why}`);
+    return log.redirect(() => {});
   }
-  const outcome = await writeCodexConfig(settings.codexHome, settings.model, file, ctx.deps.uid);
-  log.verbose(`config.toml: ${outcome} (${settings.codexHome}/config.toml)`);
-  return argv;
+  const file = join(dir, `${deps.pid}.log`);
+  const fd = openSync(file, 'a', 0o600);
+  log.info(`verbose log of this session: ${file}`);
+  const restore = log.redirect((line) => {
+    try {
+      writeSync(fd, line);
+    } catch {}
+  });
+  return () => {
+    restore();
+    closeSync(fd);
+  };
+}
+
+/** Writes codex-wrap's profile (only when it changes); repairs a config.toml an earlier codex-wrap pointed at itself. */
+async function configure(ctx: Context): Promise<void> {
+  const { settings, log } = ctx;
+  const outcome = await writeProfile(settings.codexHome, settings.model, profileProvider(settings), ctx.deps.uid);
+  log.verbose(`profile: ${outcome} (${settings.codexHome}/codex-wrap.config.toml)`);
+  const repaired = await repairConfigToml(settings.codexHome, settings.model, ctx.deps.uid);
+  if (repaired) log.info(repaired);
 }
 
 /** PROXY_MODE: Codex holds a per-session key; the proxy sends the token the refresher keeps current. */

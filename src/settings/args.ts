@@ -51,7 +51,8 @@ function attributeOf(flag: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export function buildProgram(): Program {
+/** `passThrough`: options only before the first argument codex-wrap does not know (the Codex command line). */
+export function buildProgram(passThrough = true): Program {
   const program = new Program('codex-wrap')
     .usage('[wrapper options] [codex args...]')
     .description(
@@ -62,9 +63,9 @@ export function buildProgram(): Program {
     .helpOption(false)
     .allowUnknownOption()
     .allowExcessArguments()
-    .passThroughOptions()
+    .passThroughOptions(passThrough)
     .argument('[codex-args...]')
-    .option('--version', "print codex-wrap's version")
+    .option('--version', "print Codex's version, then codex-wrap's (-V is Codex's alone)")
     .option(
       '--env-file <file>',
       'read settings from this file (repeatable; a later file wins)',
@@ -78,32 +79,36 @@ export function buildProgram(): Program {
     .option('--no-cache', 'neither read nor write the token cache')
     .option('--verbose', 'log each step with its timing on stderr (secrets redacted)')
     .option('--debug', 'like --verbose, and print stack traces of errors')
-    .addOption(new Option('-h, --help', 'show this help'));
+    .addOption(new Option('-h, --help', "show Codex's help, then this"));
   for (const [flag, , what] of VALUE_FLAGS) program.option(flag, what);
   program.exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
   return program;
 }
 
-/** Parses argv (without node and script). Throws commander's error for malformed wrapper flags. */
-export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Parsed {
-  const program = buildProgram();
+function parse(program: Program, argv: readonly string[]): void {
   try {
     program.parse(argv as string[], { from: 'user' });
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
-    throw new WrapError(err.message.replace(/^error: /, ''), {
-      hint: 'see codex-wrap --help',
-      exitCode: ExitCode.usage,
-    });
+    throw new WrapError(err.message.replace(/^error: /, ''), { hint: 'see codex-wrap --help', exitCode: ExitCode.usage });
   }
-  const opts = program.opts();
-  const flags: Partial<Record<Key, string>> = {};
-  for (const [flag, key] of VALUE_FLAGS) {
-    const v = opts[attributeOf(flag)];
-    if (typeof v === 'string') flags[key] = v;
+}
+
+/** The options given before a command, overridden by those given after it; --env-file files add up. */
+function mergeOptions(before: Program, after: Program): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...before.opts() };
+  for (const [name, value] of Object.entries(after.opts())) {
+    if (after.getOptionValueSource(name) !== 'cli') continue;
+    merged[name] = name === 'envFile' ? [...(merged.envFile as string[]), ...(value as string[])] : value;
   }
-  if (opts.mock) flags.MOCK_MODE = 'true';
-  if (opts.proxy !== undefined) flags.PROXY_MODE = String(opts.proxy);
+  return merged;
+}
+
+/** Parses argv (without node and script). Throws a usage error for malformed wrapper flags. */
+export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Parsed {
+  const program = buildProgram();
+  parse(program, argv);
+  let opts = program.opts();
   const rest = [...program.args];
   // A command name right after `--` is a prompt for Codex (`codex-wrap -- status`).
   const afterDashDash = argv[argv.length - rest.length - 1] === '--';
@@ -111,7 +116,11 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   let json = false;
   let target: string | undefined;
   if (command !== 'codex') {
-    const extra = rest.slice(1);
+    // codex-wrap's own commands take its options after them too (`check --verbose`).
+    const after = buildProgram(false);
+    parse(after, rest.slice(1));
+    opts = mergeOptions(program, after);
+    const extra = [...after.args];
     json = extra.includes('--json') && (command === 'status' || command === 'check');
     if ((command === 'allow' || command === 'deny') && extra.length === 1 && !extra[0].startsWith('-')) target = extra.shift();
     const unknown = extra.filter((a) => !(a === '--json' && json));
@@ -122,6 +131,13 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       });
     }
   }
+  const flags: Partial<Record<Key, string>> = {};
+  for (const [flag, key] of VALUE_FLAGS) {
+    const v = opts[attributeOf(flag)];
+    if (typeof v === 'string') flags[key] = v;
+  }
+  if (opts.mock) flags.MOCK_MODE = 'true';
+  if (opts.proxy !== undefined) flags.PROXY_MODE = String(opts.proxy);
   const debugEnv = (env.DEBUG ?? '').split(',').some((d) => d.trim() === 'codex-wrap' || d.trim() === '*');
   return {
     command,

@@ -35,7 +35,7 @@ Commands (codex-wrap's own; \`codex-wrap -- <word>\` sends <word> to Codex as a 
   allow [PATH]        approve this project's .codex-wrap.env as it is now (deny [PATH] takes it back)
 
 Examples:
-  codex-wrap exec "explain this repo"        one non-interactive turn
+  codex-wrap exec "explain this repo"        one non-interactive turn (in a git repository)
   codex-wrap                                  the interactive TUI
   MOCK_MODE=true codex-wrap exec "hello"      no IdP, no gateway: the built-in mock model answers
   alias codex=codex-wrap                      every codex command line keeps its meaning

@@ -14,5 +14,7 @@ export const userEnvFile = (env: Env, home: string) => join(configDir(env, home)
 export const cacheDir = (env: Env, home: string) => join(base(env, 'XDG_CACHE_HOME', home, '.cache'), 'codex-wrap');
 const stateDir = (env: Env, home: string) => join(base(env, 'XDG_STATE_HOME', home, '.local/state'), 'codex-wrap');
 export const sessionsDir = (env: Env, home: string) => join(stateDir(env, home), 'sessions');
+/** --verbose logs of interactive sessions (the TUI owns the terminal). */
+export const logsDir = (env: Env, home: string) => join(stateDir(env, home), 'logs');
 /** Approved project files (`codex-wrap allow`). */
 export const allowDir = (env: Env, home: string) => join(stateDir(env, home), 'allowed');

@@ -263,13 +263,20 @@ function oauthSettings(read: ReturnType<typeof reader>, resolved: Resolutions): 
  * never choose the executable, the IdP, the gateway, the CA or where config is written.
  */
 export function projectProblems(resolved: Resolutions, trusted: boolean): string[] {
-  return KEYS.filter((k) => resolved[k]?.kind === 'project').flatMap((k) => {
-    const rule = spec(k).project;
-    if (rule === 'allowed' || (rule === 'trusted' && trusted)) return [];
+  return refusedProjectKeys(resolved, trusted).map((k) => {
     const fix =
-      rule === 'never'
+      spec(k).project === 'never'
         ? 'it must come from you (the environment, --env-file or your user file), even with --trust-project-env'
         : 'remove it from that file, or pass --trust-project-env if you trust this directory';
-    return [`${k} comes from ${resolved[k]?.from}, a project file, which may not set it — ${fix}`];
+    return `${k} comes from ${resolved[k]?.from}, a project file, which may not set it — ${fix}`;
+  });
+}
+
+/** The keys a project file set that the rules do not let it set. Pure. */
+export function refusedProjectKeys(resolved: Resolutions, trusted: boolean): Key[] {
+  return KEYS.filter((k) => {
+    if (resolved[k]?.kind !== 'project') return false;
+    const rule = spec(k).project;
+    return !(rule === 'allowed' || (rule === 'trusted' && trusted));
   });
 }

@@ -55,10 +55,13 @@ export function createCachedSource(
     uid?: number;
     note: (message: string) => void;
     warn: (message: string) => void;
+    /** False: always a fresh grant (still written to the cache). */
+    readCache?: boolean;
   },
 ): TokenSource {
   const dir = dirname(options.file);
   const read = async (): Promise<Token | undefined> => {
+    if (options.readCache === false) return undefined;
     let text: string;
     try {
       // One descriptor: the checks look at the very file that is read (no lstat-then-open race).

@@ -4,7 +4,8 @@ import { cacheDir } from '../settings/paths.js';
 import { cacheFile, createCachedSource } from './cache.js';
 import { createMockTokenSource, createOAuthTokenSource, type TokenSource } from './source.js';
 
-export function tokenSource(ctx: Context, opts: { cache: boolean }): TokenSource {
+/** `cache`: read and write it; `refresh`: always a fresh grant, written to it (check); false: neither. */
+export function tokenSource(ctx: Context, opts: { cache: boolean | 'refresh' }): TokenSource {
   const { settings, deps } = ctx;
   const intervalMs = settings.refreshIntervalSec * 1000;
   if (!settings.oauth) return createMockTokenSource(deps.clock.now, intervalMs);
@@ -27,5 +28,6 @@ export function tokenSource(ctx: Context, opts: { cache: boolean }): TokenSource
     uid: deps.uid,
     note: (m) => ctx.log.verbose(m),
     warn: (m) => ctx.log.warn(m),
+    readCache: opts.cache !== 'refresh',
   });
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, runBinary, startBinary } from '../support/binary.js';
 import { type FakeCodexReport, waitForFile, writeFakeCodex } from '../support/fake-codex.js';
@@ -87,6 +87,23 @@ test('npm pack ships only what is needed, and the tarball installs globally and 
   expect(files).toEqual(expect.arrayContaining(['bin/codex-wrap.js', 'dist/cli.js', 'README.md', '.env.example', 'package.json']));
   const prefix = join(dir, 'global');
   await exec('npm', ['install', '-g', '--offline', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, info.filename)], { cwd: dir });
-  const { stdout: help } = await exec(join(prefix, 'bin', 'codex-wrap'), ['--help']);
+  const installed = join(prefix, 'bin', 'codex-wrap');
+  const { stdout: help } = await exec(installed, ['--help'], { env: { ...process.env, PATH: '/usr/bin:/bin' } });
   expect(help).toContain('Usage: codex-wrap');
+  // Through the installed bin's shebang: Node 20 must not take --env-file as its own option (issue #9).
+  await writeFile(join(dir, 'a.env'), 'MOCK_MODE=true\nLLM_MODEL_NAME=from-a\n');
+  await writeFile(join(dir, 'b.env'), 'LLM_MODEL_NAME=from-b\n');
+  const { stdout: config } = await exec(installed, ['--env-file', 'a.env', '--env-file', 'b.env', 'print-config'], {
+    cwd: dir,
+    env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: dir },
+  });
+  expect(config).toContain('model = "from-b"');
+  const missing = await exec(installed, ['--env-file', 'missing.env', 'print-config'], {
+    cwd: dir,
+    env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: dir },
+  }).catch((err: { code: number; stderr: string }) => err);
+  expect(missing).toMatchObject({
+    code: 2,
+    stderr: 'codex-wrap: --env-file missing.env: no such file — check the path (it is relative to the current directory)\n',
+  });
 }, 120_000);

@@ -3,13 +3,13 @@
  * server and a fake gateway on 127.0.0.1, a throwaway CODEX_HOME for every test.
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SUBCOMMANDS } from '../../src/codex/child.js';
 import { BIN, ROOT, runBinary } from '../support/binary.js';
 import { within } from '../support/fake-codex.js';
-import { type Idp, startIdp } from '../support/idp.js';
+import { type Idp, oauthEnv, startIdp } from '../support/idp.js';
 import { CODEX_BIN, EXEC, OFFLINE, realCodexSettings } from '../support/real-codex.js';
 import { tempDir } from '../support/tmp.js';
 import { type Handler, startUpstream, toolModel, type Upstream } from '../support/upstream.js';
@@ -82,7 +82,7 @@ test('a session longer than its tokens: proxy mode succeeds, direct mode fails',
   expect(direct.seconds).toBeLessThan(60);
 }, 120_000);
 
-test("after a run, the user's config.toml keeps every key, comment and trust entry", async () => {
+test("after a run, the user's config.toml is as it was: plain codex sees the same keys", async () => {
   await setUp(60);
   const user = `# my settings — keep me
 approval_policy = "never" # inline comment
@@ -100,10 +100,81 @@ notifications = false
   await writeFile(join(codexHome, 'config.toml'), user);
   const r = await runBinary([...EXEC, 'hi'], { env: env(), cwd: work });
   expect(r.code).toBe(0);
-  const after = await readFile(join(codexHome, 'config.toml'), 'utf8');
-  expect(after.startsWith(user.split('\n[projects')[0])).toBe(true);
-  for (const block of user.split('\n\n').slice(1)) expect(after).toContain(block.trim());
-  expect(after).toContain(`base_url = "${gateway.baseUrl}"`);
+  expect(await readFile(join(codexHome, 'config.toml'), 'utf8')).toBe(user);
+  expect(await readFile(join(codexHome, 'codex-wrap.config.toml'), 'utf8')).toContain(`base_url = "${gateway.baseUrl}"`);
+}, 60_000);
+
+describe('model-free commands through codex-wrap are plain Codex, byte for byte', () => {
+  const run = (bin: string[], args: string[], extra: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(bin[0], [...bin.slice(1), ...args], {
+        cwd: work,
+        env: { PATH: process.env.PATH, HOME: codexHome, CODEX_HOME: codexHome, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => {
+        stdout += c;
+      });
+      child.stderr.on('data', (c) => {
+        stderr += c;
+      });
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const plain = (args: string[]) => run([CODEX_BIN], args);
+  const wrapped = (args: string[], extra: Record<string, string> = {}) => run([process.execPath, BIN], args, { CODEX_BIN, ...extra });
+
+  test.each([
+    [['-V']],
+    [['exec', '--help']],
+    [['resume', '--help']],
+    [['completion', 'bash']],
+    [['features', 'list']],
+    [['mcp', 'list']],
+    [['login', 'status']],
+    [['logout']],
+    // Not `doctor`: it reports on the terminal and times itself, which differ between any two runs in pipes.
+    [['sandbox', '--help']],
+  ])(
+    '%j: the same stdout, stderr and exit code with no settings, and with settings while the IdP is down',
+    async (args) => {
+      await setUp(60);
+      const want = await plain(args);
+      expect(await wrapped(args)).toEqual(want);
+      await idp.close();
+      expect(await wrapped(args, oauthEnv(idp, gateway.baseUrl))).toEqual(want);
+      expect(idp.grants).toBe(0);
+    },
+    30_000,
+  );
+
+  test("--help and --version: Codex's own output first, then codex-wrap's", async () => {
+    await setUp(60);
+    const help = await wrapped(['--help']);
+    expect(help.stdout.startsWith(`${(await plain(['--help'])).stdout}\nUsage: codex-wrap`)).toBe(true);
+    const version = await wrapped(['--version']);
+    expect(version.stdout).toMatch(new RegExp(`^${(await plain(['--version'])).stdout}codex-wrap \\d+\\.\\d+\\.\\d+\\n$`));
+  }, 30_000);
+});
+
+test('two direct-mode sessions with different gateways each stay on their own', async () => {
+  await setUp(60, toolModel('sleep 3'));
+  const gatewayA = gateway;
+  const gatewayB = await startUpstream({ validate: (t) => idp.isValid(t) });
+  try {
+    const a = runBinary(['--no-proxy', ...EXEC, '--dangerously-bypass-approvals-and-sandbox', 'run it'], { env: env(), cwd: work });
+    for (let i = 0; i < 100 && gatewayA.requests.length === 0; i++) await sleep(100);
+    // B starts (and writes the shared profile) while A's model is still running `sleep 3`.
+    const b = await runBinary(['--no-proxy', ...EXEC, 'hi'], { env: env({ LLM_API_BASE_URL: gatewayB.baseUrl }), cwd: work });
+    expect(b.code).toBe(0);
+    expect((await a).code).toBe(0);
+    expect(gatewayA.requests.length).toBeGreaterThanOrEqual(2);
+    expect(gatewayB.requests).toHaveLength(1);
+    expect(gatewayA.requests.every((q) => q.status === 200)).toBe(true);
+  } finally {
+    await gatewayB.close();
+  }
 }, 60_000);
 
 describe('bad settings end with a clear error, never a hang', () => {
@@ -142,26 +213,37 @@ describe('bad settings end with a clear error, never a hang', () => {
   }, 180_000);
 });
 
-test('the interactive TUI in a pseudo-terminal: first request through the proxy, clean exit on Ctrl-C', async () => {
-  await setUp(60);
+test('the interactive TUI in a pseudo-terminal: first request through the proxy, clean exit on Ctrl-C, no codex-wrap line over it', async () => {
+  await setUp(2); // tokens refresh during the session: --verbose has lines to write
+  const state = join(codexHome, 'state');
   await writeFile(join(codexHome, 'config.toml'), `[projects."${work}"]\ntrust_level = "trusted"\n`);
   const log = join(codexHome, 'pty.log');
-  const child = spawn('python3', [join(ROOT, 'tests', 'support', 'pty-run.py'), process.execPath, BIN, ...OFFLINE, 'hello tui'], {
-    cwd: work,
-    env: { ...env(), PTY_LOG: log },
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'python3',
+    [join(ROOT, 'tests', 'support', 'pty-run.py'), process.execPath, BIN, '--verbose', ...OFFLINE, 'hello tui'],
+    {
+      cwd: work,
+      env: { ...env(), PTY_LOG: log, XDG_STATE_HOME: state },
+      stdio: 'ignore',
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   for (let i = 0; i < 300 && !gateway.requests.some((q) => q.path === '/v1/responses'); i++) await sleep(100);
   const first = gateway.requests.find((q) => q.path === '/v1/responses');
   expect(first?.status).toBe(200); // the proxy accepted Codex's session key and sent a valid IdP token
   expect(JSON.parse(first?.body ?? '{}').max_output_tokens).toBe(4096);
-  await sleep(1000);
+  await sleep(2500);
   child.kill('SIGUSR1'); // types Ctrl-C
   const code = await within(exited, 20_000, 'hang');
   if (code === 'hang') child.kill('SIGKILL');
   expect([0, 130]).toContain(code);
-  expect(await readFile(log, 'utf8')).toContain('hello tui');
+  const screen = await readFile(log, 'utf8');
+  expect(screen).toContain('hello tui');
+  const [before, after] = screen.split(/verbose log of this session: \S+/);
+  expect(before).toContain('codex-wrap [');
+  expect(after).not.toMatch(/codex-wrap(:| \[)/);
+  const [file] = await readdir(join(state, 'codex-wrap', 'logs'));
+  expect(await readFile(join(state, 'codex-wrap', 'logs', file), 'utf8')).toContain('token: refreshed');
 }, 60_000);
 
 test("codex-wrap knows every subcommand of the pinned Codex's --help (src/codex/child.ts SUBCOMMANDS)", async () => {

@@ -24,19 +24,20 @@ describe('commands', () => {
     expect(rep.argv.at(-1)).toBe('token');
   });
 
-  test('print-config shows the file and the command line, and changes nothing on disk', async () => {
+  test('print-config shows the profile and the command line, and changes nothing on disk', async () => {
     const codexHome = join(w.home, '.codex');
     await mkdir(codexHome);
-    const user = '# mine\napproval_policy = "never"\n';
-    await writeFile(join(codexHome, 'config.toml'), user);
+    const mine = '# mine\nmodel_reasoning_effort = "high"\n';
+    await writeFile(join(codexHome, 'codex-wrap.config.toml'), mine);
     const r = await w.run(['print-config']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`# ${codexHome}/config.toml would be updated:\n# mine\napproval_policy = "never"`);
-    expect(r.stdout).toContain(`base_url = "${w.gateway.baseUrl}"`);
-    expect(r.stdout).toMatch(
-      /codex -c 'model="gpt-4-internal"' -c 'model_provider="codex-wrap"' -c 'model_providers\.codex-wrap\.base_url="http:\/\/127\.0\.0\.1:PORT\/v1"' --no-daemon\n$/,
+    expect(r.stdout).toContain(
+      `# ${codexHome}/codex-wrap.config.toml would be updated (config.toml is yours and stays as it is):\n# mine\nmodel_reasoning_effort = "high"`,
     );
-    expect(await readFile(join(codexHome, 'config.toml'), 'utf8')).toBe(user);
+    expect(r.stdout).toContain(`base_url = "${w.gateway.baseUrl}"`);
+    expect(r.stdout).toMatch(/codex -p codex-wrap -c 'model="gpt-4-internal"' -c 'model_provider="codex-wrap"' .* --no-daemon\n$/);
+    expect(r.stdout).toContain(`-c 'model_providers.codex-wrap.base_url="http://127.0.0.1:PORT/v1"'`);
+    expect(await readFile(join(codexHome, 'codex-wrap.config.toml'), 'utf8')).toBe(mine);
     expect(w.idp.grants).toBe(0);
   });
 

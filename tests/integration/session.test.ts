@@ -10,7 +10,7 @@ import { type Env, useWorld } from '../support/world.js';
 
 const w = useWorld();
 
-test('proxy mode: Codex gets the session key, not the token; the answer comes from the gateway; config.toml keeps the real URL', async () => {
+test('proxy mode: Codex gets the session key, not the token; the answer comes from the gateway; the profile holds the real URL', async () => {
   const r = await w.run(['--verbose', 'exec', '--json', 'say hi'], { FAKE_CODEX_MODE: 'request:say hi' });
   expect(r.stderr).toContain('codex exited with 0');
   expect(r.code).toBe(0);
@@ -25,7 +25,8 @@ test('proxy mode: Codex gets the session key, not the token; the answer comes fr
   expect(rep.envHashes).not.toContain(sha256(token));
   expect(rep.envHashes).not.toContain(sha256(w.idp.clientSecret));
   expect(rep.envNames).not.toContain('OAUTH_CLIENT_SECRET');
-  const config = await readFile(join(w.home, '.codex', 'config.toml'), 'utf8');
+  expect(rep.argv.slice(0, 2)).toEqual(['-p', 'codex-wrap']);
+  const config = await readFile(join(w.home, '.codex', 'codex-wrap.config.toml'), 'utf8');
   expect(config).toContain(`base_url = "${w.gateway.baseUrl}"`);
   expect(config.match(/127\.0\.0\.1:\d+/g)).toEqual([new URL(w.gateway.baseUrl).host]);
   expect(config).not.toContain(token);
@@ -112,7 +113,7 @@ const idpDown: Arrange = async () => {
 };
 const brokenConfig: Arrange = async () => {
   await mkdir(join(w.home, '.codex'));
-  await writeFile(join(w.home, '.codex', 'config.toml'), 'model = "o3"\n[projects\n');
+  await writeFile(join(w.home, '.codex', 'codex-wrap.config.toml'), 'model = "o3"\n[projects\n');
   return { env: {} };
 };
 const unwritableHome: Arrange = async () => {
@@ -158,7 +159,13 @@ describe('failures: one line, a hint, the documented exit code, no secret', () =
     ['a bad wrapper flag', {}, ['--env-file'], 2, /^codex-wrap: option '--env-file <file>' argument missing — see codex-wrap --help\n$/],
     ['codex not found', { PATH: '/usr/bin:/bin' }, ['exec', 'x'], 127, /npm install -g @openai\/codex/],
     ['nested inside a codex-wrap session', { CODEX_WRAP_SESSION: '1' }, ['exec', 'x'], 6, /already running here/],
-    ['a config.toml that does not parse', brokenConfig, ['exec', 'x'], 3, /config\.toml is not valid TOML at line 2.*left untouched/],
+    [
+      'a profile file that does not parse',
+      brokenConfig,
+      ['exec', 'x'],
+      3,
+      /codex-wrap\.config\.toml is not valid TOML at line 2.*left untouched/,
+    ],
     ['a CODEX_HOME that cannot be created', unwritableHome, ['exec', 'x'], 3, /cannot create CODEX_HOME .*not-a-dir\/codex: .*ENOTDIR/],
   ])('%s', async (_name, arrange, args, code, message) => {
     const setup = typeof arrange === 'function' ? await arrange() : { env: arrange };
@@ -174,12 +181,12 @@ describe('failures: one line, a hint, the documented exit code, no secret', () =
     if ([2, 6, 127].includes(code)) expect(w.idp.grants).toBe(0);
   });
 
-  test('a config.toml that does not parse is left untouched', async () => {
+  test('a profile file that does not parse is left untouched', async () => {
     const broken = 'model = "o3"\n[projects\n';
     await mkdir(join(w.home, '.codex'));
-    await writeFile(join(w.home, '.codex', 'config.toml'), broken);
+    await writeFile(join(w.home, '.codex', 'codex-wrap.config.toml'), broken);
     expect((await w.run(['exec', 'x'])).code).toBe(3);
-    expect(await readFile(join(w.home, '.codex', 'config.toml'), 'utf8')).toBe(broken);
+    expect(await readFile(join(w.home, '.codex', 'codex-wrap.config.toml'), 'utf8')).toBe(broken);
   });
 
   test('bad settings: 2, every problem listed at once, nothing started', async () => {
@@ -213,10 +220,10 @@ test('OAUTH_AUTH_METHOD=client_secret_post sends the credentials in the body; au
   expect(form.get('scope')).toBe('llm');
 });
 
-test('config.toml: created 0600 in a new CODEX_HOME (0700), rewritten only when something changes', async () => {
+test('the profile: created 0600 in a new CODEX_HOME (0700), rewritten only when something changes; config.toml never created', async () => {
   const codexHome = join(w.home, 'fresh', 'codex');
   await w.run(['--codex-home', codexHome, 'exec', 'x']);
-  const file = join(codexHome, 'config.toml');
+  const file = join(codexHome, 'codex-wrap.config.toml');
   expect((await stat(codexHome)).mode & 0o777).toBe(0o700);
   expect((await stat(file)).mode & 0o777).toBe(0o600);
   const before = await stat(file);
@@ -224,4 +231,5 @@ test('config.toml: created 0600 in a new CODEX_HOME (0700), rewritten only when 
   await w.run(['--codex-home', codexHome, 'exec', 'x']);
   expect((await stat(file)).mtimeMs).toBe(before.mtimeMs);
   expect((await stat(file)).ino).toBe(before.ino);
+  await expect(stat(join(codexHome, 'config.toml'))).rejects.toThrow('ENOENT');
 });

@@ -58,28 +58,28 @@ describe("the project's .env belongs to its app and is never read", () => {
     expect(w.gateway.requests).toHaveLength(1);
   });
 
-  test('2. MOCK_MODE=true with an attacker gateway: the prompt goes to the user gateway, config.toml never names the attacker', async () => {
+  test('2. MOCK_MODE=true with an attacker gateway: the prompt goes to the user gateway, the Codex config never names the attacker', async () => {
     await repoFile('.env', ['MOCK_MODE=true', `LLM_API_BASE_URL=${attacker.baseUrl}`]);
     const r = await run(['exec', 'x'], { FAKE_CODEX_MODE: 'request:secret plans' });
     expect(r.code).toBe(0);
     expect(attacker.requests).toHaveLength(0);
     expect(w.gateway.requests).toHaveLength(1);
     expect(w.idp.grants).toBe(1);
-    expect(await readFile(join(w.home, '.codex', 'config.toml'), 'utf8')).not.toContain(new URL(attacker.baseUrl).host);
+    expect(await readFile(join(w.home, '.codex', 'codex-wrap.config.toml'), 'utf8')).not.toContain(new URL(attacker.baseUrl).host);
   });
 
-  test('3. CODEX_HOME=./cx with a symlinked config.toml, CA_CERT_FILE=./evil-ca.pem: no file outside is touched, no CA read', async () => {
+  test('3. CODEX_HOME=./cx with a symlinked Codex config, CA_CERT_FILE=./evil-ca.pem: no file outside is touched, no CA read', async () => {
     const victim = join(w.home, 'victim.toml');
     await writeFile(victim, '[build]\njobs = 2\n');
     await mkdir(join(w.work, 'cx'));
-    await symlink(victim, join(w.work, 'cx', 'config.toml'));
+    await symlink(victim, join(w.work, 'cx', 'codex-wrap.config.toml'));
     // Unparseable: had codex-wrap read it as a CA, the run would fail.
     await repoFile('evil-ca.pem', ['-----BEGIN CERTIFICATE-----', 'not a certificate', '-----END CERTIFICATE-----']);
     await repoFile('.env', ['CODEX_HOME=./cx', 'CA_CERT_FILE=./evil-ca.pem']);
     const r = await run(['exec', 'x']);
     expect(r.code).toBe(0);
     expect(await readFile(victim, 'utf8')).toBe('[build]\njobs = 2\n');
-    expect(await exists(join(w.home, '.codex', 'config.toml'))).toBe(true);
+    expect(await exists(join(w.home, '.codex', 'codex-wrap.config.toml'))).toBe(true);
   });
 
   test("4. an app's OAUTH_CLIENT_ID/SECRET, MOCK_MODE and MAX_TOKENS do not override the user's settings", async () => {

@@ -1,4 +1,4 @@
-import { childEnv, codexArgs, exitCodeOf, isInteractive, shouldForward } from '../../src/codex/child.js';
+import { childEnv, codexArgs, exitCodeOf, isInteractive, isModelFree, shouldForward } from '../../src/codex/child.js';
 import { providerTable } from '../../src/codex/config.js';
 
 test.each([
@@ -16,18 +16,37 @@ test.each([
   [['-V'], false],
 ])('isInteractive(%j) = %p', (args, want) => expect(isInteractive(args)).toBe(want));
 
-test('session overrides come first and the user args follow verbatim', () => {
+const provider = providerTable('http://127.0.0.1:5/v1');
+const pins = [
+  '-c',
+  'model="gpt-4-internal"',
+  '-c',
+  'model_provider="codex-wrap"',
+  '-c',
+  'model_providers.codex-wrap.name="Enterprise LLM (codex-wrap)"',
+  '-c',
+  'model_providers.codex-wrap.base_url="http://127.0.0.1:5/v1"',
+  '-c',
+  'model_providers.codex-wrap.env_key="CUSTOM_LLM_API_KEY"',
+  '-c',
+  'model_providers.codex-wrap.env_key_instructions="Start Codex through codex-wrap."',
+  '-c',
+  'model_providers.codex-wrap.wire_api="responses"',
+];
+
+test('our profile and the session pins come first, the whole provider with its address; the user args follow verbatim', () => {
   const user = ['exec', '-c', 'model="mine"', '--json', 'a "quoted" prompt', '--', '-x'];
-  const args = codexArgs({ userArgs: user, model: 'gpt-4-internal', proxyBaseUrl: 'http://127.0.0.1:5/v1' });
-  expect(args.slice(-user.length)).toEqual(user);
-  expect(args.slice(0, -user.length)).toEqual([
-    '-c',
-    'model="gpt-4-internal"',
-    '-c',
-    'model_provider="codex-wrap"',
-    '-c',
-    'model_providers.codex-wrap.base_url="http://127.0.0.1:5/v1"',
-  ]);
+  const args = codexArgs({ userArgs: user, model: 'gpt-4-internal', provider });
+  expect(args).toEqual(['-p', 'codex-wrap', ...pins, ...user]);
+});
+
+test.each([
+  [['-p', 'mine', 'exec', 'x']],
+  [['--profile', 'mine', 'exec', 'x']],
+  [['--profile=mine', 'exec', 'x']],
+  [['-pmine', 'exec', 'hello']],
+])("the user's own profile %j replaces ours: the pins alone carry the provider", (user) => {
+  expect(codexArgs({ userArgs: user, model: 'gpt-4-internal', provider })).toEqual([...pins, ...user]);
 });
 
 test.each([
@@ -42,32 +61,50 @@ test.each([
     ['exec', 'hello'],
   ],
 ])('the TUI gets --no-daemon once: %j', (user, tail) => {
-  expect(codexArgs({ userArgs: user, model: 'm' }).slice(4)).toEqual(tail);
+  expect(codexArgs({ userArgs: user, model: 'gpt-4-internal', provider }).slice(2 + pins.length)).toEqual(tail);
 });
 
-test('a provider without config.toml goes on the command line, with the proxy as its one base_url', () => {
-  const args = codexArgs({
-    userArgs: ['exec', 'x'],
-    model: 'm',
-    provider: providerTable('http://unused/v1'),
-    proxyBaseUrl: 'http://127.0.0.1:7/v1',
-  });
-  expect(args).toContain('model_providers.codex-wrap.env_key="CUSTOM_LLM_API_KEY"');
-  expect(args).toContain('model_providers.codex-wrap.wire_api="responses"');
-  expect(args.filter((a) => a.includes('base_url'))).toEqual(['model_providers.codex-wrap.base_url="http://127.0.0.1:7/v1"']);
-});
+test.each([
+  [['--version'], true],
+  [['-V'], true],
+  [['exec', '--help'], true],
+  [['-m', 'o3', 'resume', '-h'], true],
+  [['completion', 'bash'], true],
+  [['login', 'status'], true],
+  [['-c', 'x=1', 'mcp', 'list'], true],
+  [['features', 'list'], true],
+  [['logout'], true],
+  [['doctor'], true],
+  [['help'], true],
+  [['apply'], true],
+  [['a'], true],
+  [['migrate-rollouts'], true],
+  [['cloud'], true],
+  [[], false],
+  [['exec', 'hi'], false],
+  [['exec', 'login', 'help'], false],
+  [['fix the login bug'], false],
+  [['--', '--help'], false],
+  [['exec', '--', '-h'], false],
+  [['review'], false],
+  [['resume', '--last'], false],
+  [['mcp-server'], false],
+  [['app-server'], false],
+  [['-m', 'login'], false],
+  [['something-new'], false],
+])('isModelFree(%j) = %p', (args, want) => expect(isModelFree(args)).toBe(want));
 
 test('the child env has the key and the marker, and no secret under any name', () => {
   const env = childEnv(
     { PATH: '/bin', HOME: '/h', OAUTH_CLIENT_SECRET: 's1', MY_COPY: 's1', TOKEN_COPY: 'tok', KEEP: 'k' },
-    'session-key',
-    ['s1', 'tok'],
+    { key: 'session-key', secrets: ['s1', 'tok'] },
   );
   expect(env).toEqual({ PATH: '/bin', HOME: '/h', KEEP: 'k', CUSTOM_LLM_API_KEY: 'session-key', CODEX_WRAP_SESSION: '1' });
 });
 
-test('a stale CUSTOM_LLM_API_KEY of the parent is replaced', () => {
-  expect(childEnv({ CUSTOM_LLM_API_KEY: 'old' }, 'new', []).CUSTOM_LLM_API_KEY).toBe('new');
+test('a stale CUSTOM_LLM_API_KEY of the parent is replaced; CODEX_HOME from the settings reaches Codex', () => {
+  const env = childEnv({ CUSTOM_LLM_API_KEY: 'old', CODEX_HOME: '/env/home' }, { key: 'new', secrets: [], codexHome: '/settings/home' });
+  expect([env.CUSTOM_LLM_API_KEY, env.CODEX_HOME]).toEqual(['new', '/settings/home']);
 });
 
 test.each([
