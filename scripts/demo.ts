@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: the whole flow on this machine, nothing configured, nothing outside it.
- * An embedded OAuth server issues 2-second tokens; a small fake gateway checks every token and
- * asks Codex to run `sleep 3`; the real, pinned Codex runs `codex exec` through the built
+ * An embedded OAuth server issues 6-second tokens; a small fake gateway checks every token and
+ * asks Codex to run `sleep 7`; the real, pinned Codex runs `codex exec` through the built
  * codex-wrap in proxy mode, with a throwaway CODEX_HOME. Codex's second request comes after its
  * first token expired, and succeeds because the proxy sends the refreshed one.
  */
@@ -16,12 +16,12 @@ import { startUpstream, toolModel } from '../tests/support/upstream.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const idp = await startIdp({ ttlSeconds: 2 });
-const gateway = await startUpstream({ validate: (t) => idp.isValid(t), handler: toolModel('sleep 3') });
+const idp = await startIdp({ ttlSeconds: 6 });
+const gateway = await startUpstream({ validate: (t) => idp.isValid(t), handler: toolModel('sleep 7') });
 const codexHome = await mkdtemp(join(tmpdir(), 'codex-wrap-demo-'));
 const workdir = await mkdtemp(join(tmpdir(), 'codex-wrap-demo-work-'));
 
-console.log('codex-wrap demo: OAuth server (2 s tokens), fake gateway and the real Codex, all on 127.0.0.1\n');
+console.log('codex-wrap demo: OAuth server (6 s tokens), fake gateway and the real Codex, all on 127.0.0.1\n');
 const child = spawn(
   process.execPath,
   [
@@ -29,7 +29,7 @@ const child = spawn(
     '--verbose',
     ...EXEC,
     '--dangerously-bypass-approvals-and-sandbox',
-    'Run sleep 3, then tell me it worked.',
+    'Run sleep 7, then tell me it worked.',
   ],
   {
     cwd: workdir,

@@ -6,6 +6,21 @@ declare const CODEX_WRAP_VERSION: string;
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
+/**
+ * A writer that a closed pipe cannot end: `codex-wrap token | head -c1` or a log piped into `head`
+ * is normal, and must neither kill a session (Codex would be left without its proxy) nor print a
+ * stack. Once the reader is gone, later writes are dropped.
+ */
+function writer(stream: NodeJS.WriteStream): (text: string) => void {
+  let open = true;
+  stream.on('error', () => {
+    open = false;
+  });
+  return (text) => {
+    if (open && !stream.destroyed) stream.write(text);
+  };
+}
+
 const code = await main({
   argv: process.argv.slice(2),
   env: process.env,
@@ -22,8 +37,8 @@ const code = await main({
       return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
   },
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+  stdout: writer(process.stdout),
+  stderr: writer(process.stderr),
   stderrIsTTY: Boolean(process.stderr.isTTY),
   clock: {
     now: Date.now,

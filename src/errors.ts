@@ -39,13 +39,19 @@ export class WrapError extends Error {
   readonly exitCode: number;
   /** Extra lines, e.g. every settings problem found in one pass. */
   readonly details: readonly string[];
+  /** How long the other side asked us to wait before asking again (Retry-After), in ms. */
+  readonly retryAfterMs?: number;
 
-  constructor(message: string, opts: { hint?: string; exitCode: number; cause?: unknown; details?: readonly string[] }) {
+  constructor(
+    message: string,
+    opts: { hint?: string; exitCode: number; cause?: unknown; details?: readonly string[]; retryAfterMs?: number },
+  ) {
     super(message, { cause: opts.cause });
     this.name = 'WrapError';
     this.hint = opts.hint ?? '';
     this.exitCode = opts.exitCode;
     this.details = opts.details ?? [];
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 

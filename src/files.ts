@@ -6,24 +6,48 @@ import { dirname, join } from 'node:path';
 
 /**
  * Writes `text` to `path` atomically (temp file in the same directory, rename) with `mode`;
- * `durable` adds an fsync before the rename, for files a crash must not empty (config.toml).
+ * `durable` adds an fsync before the rename, for files a crash must not empty. The temp file is
+ * removed whatever fails (a full disk left `.XXXX.codex-wrap.tmp` files behind, issue #10).
+ * `stillCurrent`, checked just before the rename, can call the write off (returns false): someone
+ * else (Codex) changed the file since it was read.
  */
-export async function writeAtomic(path: string, text: string, mode: number, durable = true): Promise<void> {
+export async function writeAtomic(
+  path: string,
+  text: string,
+  mode: number,
+  options: { durable?: boolean; stillCurrent?: () => Promise<boolean> } = {},
+): Promise<boolean> {
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.codex-wrap.tmp`);
-  const fh = await open(tmp, 'wx', mode);
+  let renamed = false;
   try {
-    await fh.writeFile(text, 'utf8');
-    await fh.chmod(mode);
-    if (durable) await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await open(tmp, 'wx', mode);
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.chmod(mode);
+      if (options.durable ?? true) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    if (options.stillCurrent && !(await options.stillCurrent())) return false;
     await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
+    renamed = true;
+    return true;
+  } finally {
+    if (!renamed) await unlink(tmp).catch(() => {});
   }
+}
+
+/** What a failed write means for the user: a full disk, a quota, a read-only file system, permissions. Pure. */
+export function describeWriteError(path: string, err: unknown): { message: string; hint: string } {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC') return { message: `cannot write ${path}: the disk is full`, hint: 'free some space on it, then try again' };
+  if (code === 'EDQUOT') return { message: `cannot write ${path}: your disk quota is used up`, hint: 'free some space, then try again' };
+  if (code === 'EROFS')
+    return { message: `cannot write ${path}: the file system is read-only`, hint: 'point CODEX_HOME at a writable place' };
+  if (code === 'EACCES' || code === 'EPERM') {
+    return { message: `cannot write ${path}: permission denied`, hint: 'check the permissions of that directory and file' };
+  }
+  return { message: `cannot write ${path}: ${(err as Error)?.message ?? String(err)}`, hint: 'check that directory and the disk' };
 }
 
 /** Why a file read through `readRegular` was refused. */

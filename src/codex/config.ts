@@ -10,7 +10,7 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ExitCode, WrapError } from '../errors.js';
-import { readRegular, writeAtomic } from '../files.js';
+import { describeWriteError, readRegular, writeAtomic } from '../files.js';
 import { loadToml, type Toml } from '../lazy.js';
 
 export const PROVIDER_ID = 'codex-wrap';
@@ -172,8 +172,12 @@ export function untouchable(st: { uid: number; mode: number }, path: string, uid
   return undefined;
 }
 
-/** Replaces `path` with `text` (atomic, fsync), keeping the mode of the file it replaces (0600 when new). */
-async function replaceFile(path: string, text: string, existed: boolean, uid: number | undefined): Promise<void> {
+/**
+ * Replaces `path` with `text` (atomic, fsync), keeping the mode of the file it replaces (0600 when
+ * new). False, and nothing written, when the file no longer holds `before` (Codex wrote it meanwhile).
+ */
+async function replaceFile(path: string, text: string, before: string | undefined, uid: number | undefined): Promise<boolean> {
+  const existed = before !== undefined;
   let mode = 0o600;
   if (existed) {
     const st = await stat(path);
@@ -182,28 +186,36 @@ async function replaceFile(path: string, text: string, existed: boolean, uid: nu
       throw new WrapError(why, { hint: 'make it a writable file of yours, or point CODEX_HOME elsewhere', exitCode: ExitCode.codexConfig });
     mode = st.mode & 0o777;
   }
-  await writeAtomic(path, text, mode);
+  return writeAtomic(path, text, mode, { stillCurrent: async () => (await readConfig(path)) === before });
 }
 
 const cannotWrite = (path: string, err: unknown) =>
   err instanceof WrapError
     ? err
-    : new WrapError(`cannot write ${path}: ${(err as Error).message}`, {
-        hint: 'check the permissions of CODEX_HOME',
+    : new WrapError(describeWriteError(path, err).message, {
+        ...describeWriteError(path, err),
         exitCode: ExitCode.codexConfig,
         cause: err,
       });
+
+/** How often a write is planned again when Codex changed the file between our read and our rename. */
+const WRITE_ATTEMPTS = 3;
 
 /** Writes the profile file, only when something changes. A crash leaves the old file or the new one. */
 export async function writeProfile(codexHome: string, model: string, provider: Provider, uid?: number): Promise<WriteOutcome> {
   await ensureCodexHome(codexHome);
   try {
-    const plan = await planProfile(codexHome, model, provider);
-    if (plan.outcome !== 'unchanged') await replaceFile(plan.path, plan.after, plan.before !== undefined, uid);
-    return plan.outcome;
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const plan = await planProfile(codexHome, model, provider);
+      if (plan.outcome === 'unchanged' || (await replaceFile(plan.path, plan.after, plan.before, uid))) return plan.outcome;
+    }
   } catch (err) {
     throw cannotWrite(profileFile(codexHome), err);
   }
+  throw new WrapError(`${profileFile(codexHome)} kept changing while codex-wrap updated it`, {
+    hint: 'something else keeps writing it; try again',
+    exitCode: ExitCode.codexConfig,
+  });
 }
 
 /**
@@ -240,7 +252,7 @@ export async function repairConfigToml(codexHome: string, model: string, uid?: n
     if (before === undefined || !before.includes(PROVIDER_ID)) return undefined;
     const after = repairedConfig(await loadToml(), before, model, path);
     if (after === undefined) return undefined;
-    await replaceFile(path, after, true, uid);
+    if (!(await replaceFile(path, after, before, uid))) return undefined; // Codex wrote it meanwhile: next time
     return `repaired ${link}: removed the model_provider = "${PROVIDER_ID}" an earlier codex-wrap set there, so plain codex uses your own settings again`;
   } catch (err) {
     throw cannotWrite(link, err);

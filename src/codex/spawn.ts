@@ -1,4 +1,5 @@
 /** Finds the real codex and runs it in the user's terminal. */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { access, constants as fsConstants, realpath } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -38,6 +39,27 @@ export async function findCodex(deps: Pick<Deps, 'env' | 'cwd' | 'self'>, codexB
 }
 
 /**
+ * A watchdog that ends Codex if codex-wrap dies without ending it (SIGKILL, a crash): Codex would
+ * otherwise keep running with a dead proxy, on Linux and macOS alike (no PR_SET_PDEATHSIG there).
+ * A shell blocks reading a pipe from us — no timer, no wake-up — and the kernel closes the pipe
+ * when we die, whatever killed us; then it sends Codex SIGTERM. On a normal end we kill it first.
+ */
+function watchOver(pid: number | undefined): ChildProcess | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const watchdog = spawn('/bin/sh', ['-c', 'read _; kill -TERM "$1" 2>/dev/null', 'codex-wrap-watchdog', String(pid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    watchdog.on('error', () => {});
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+    return watchdog;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs Codex with the terminal handed over (stdio inherited) and returns the exit code the wrapper
  * should end with. Signals are sent on once (see shouldForward).
  */
@@ -48,6 +70,8 @@ export async function runCodex(options: {
   env: Record<string, string | undefined>;
   onSignal: SignalSubscribe;
   fromTerminal: boolean;
+  /** A session: Codex depends on us (the proxy), so it must not outlive us. */
+  endWithUs?: boolean;
 }): Promise<number> {
   const child = execa(options.bin, options.args, {
     cwd: options.cwd,
@@ -56,6 +80,7 @@ export async function runCodex(options: {
     stdio: 'inherit',
     reject: false,
   });
+  const watchdog = options.endWithUs ? watchOver(child.pid) : undefined;
   const unsubscribe = options.onSignal((signal) => {
     if (shouldForward(signal, options.fromTerminal)) child.kill(signal);
   });
@@ -74,5 +99,6 @@ export async function runCodex(options: {
     return exitCodeOf({ exitCode: result.exitCode, signal: result.signal });
   } finally {
     unsubscribe();
+    watchdog?.kill('SIGKILL');
   }
 }

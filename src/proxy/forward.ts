@@ -30,6 +30,8 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
   'host',
+  // The proxy answers 100-continue itself (Node's server does); undici refuses to send it on.
+  'expect',
 ]);
 
 /** Headers minus hop-by-hop ones (RFC 9110 §7.6.1, including those named in Connection) and `drop`. Pure. */

@@ -59,6 +59,7 @@ export async function runSession(ctx: Context): Promise<number> {
       env: { ...childEnv(deps.env, { key: auth.key, secrets, codexHome: settings.codexHome }), ...auth.extraEnv },
       onSignal: deps.onSignal,
       fromTerminal: deps.fromTerminal,
+      endWithUs: true,
     });
     const { proxy, refresher } = auth;
     const summary = proxy
@@ -119,6 +120,11 @@ async function proxyMode(ctx: Context, source: TokenSource, first: Token): Promi
     onRefresh: (token) => {
       log.secret(token.value);
       log.verbose(`token: refreshed, valid for ${seconds(token.expiresAt - deps.clock.now())}`);
+    },
+    onShortLifetime: (ms) => {
+      log.verbose(
+        `token: the IdP's tokens live ${ms} ms, less than the 5 s between grants: each is used for 5 s, and a 401 asks for the next`,
+      );
     },
     onError: (err, failures) => {
       log.verbose(`token: refresh failed (${failures} in a row): ${err instanceof Error ? err.message : String(err)}`);

@@ -39,7 +39,9 @@ export async function startStateFile(options: {
     const text = JSON.stringify(options.snapshot());
     if (text === last || stopped) return;
     last = text;
-    await writeAtomic(file(), text, 0o600, false).catch((err: Error) => options.note(`session state not written: ${err.message}`));
+    await writeAtomic(file(), text, 0o600, { durable: false }).catch((err: Error) =>
+      options.note(`session state not written: ${err.message}`),
+    );
   };
   const tick = () => {
     void flush().finally(() => {

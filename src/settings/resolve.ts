@@ -127,6 +127,11 @@ interface ValidateOptions {
 
 type Resolutions = Partial<Record<Key, Resolved>>;
 
+/** Far above any model's output limit; a larger value is a typo (it was sent as 1e+23). */
+export const MAX_MAX_TOKENS = 10_000_000;
+/** What a timer holds, in seconds (about 24.8 days). */
+export const MAX_REFRESH_INTERVAL_SEC = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Collects problems while reading typed values out of the resolved settings. */
 function reader(resolved: Resolutions) {
   const problems: string[] = [];
@@ -141,9 +146,11 @@ function reader(resolved: Resolutions) {
       if (v === undefined) problems.push(`${k}${where(k)} must be true/false, 1/0 or yes/no, not "${get(k)}"`);
       return v ?? false;
     },
-    whole(k: Key, min: number): number {
+    whole(k: Key, min: number, max: number): number {
       const v = parseWhole(get(k) ?? '');
-      if (v === undefined || v < min) problems.push(`${k}${where(k)} must be a whole number${min > 0 ? ' above 0' : ''}, not "${get(k)}"`);
+      if (v === undefined || v < min || v > max) {
+        problems.push(`${k}${where(k)} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, not "${get(k)}"`);
+      }
       return v ?? 0;
     },
     /** An http(s) URL; plain http only for loopback, or anywhere when `anyHttp`. Never echoes credentials. */
@@ -187,8 +194,8 @@ export function validate(resolved: Resolutions, options: ValidateOptions): Setti
   const model = get('LLM_MODEL_NAME');
   if (!model) problems.push(`LLM_MODEL_NAME${read.where('LLM_MODEL_NAME')} is blank — set it to the model your gateway serves`);
   const baseUrl = gateway(read, resolved, mock, proxy);
-  const maxTokens = read.whole('MAX_TOKENS', 0);
-  const refreshIntervalSec = read.whole('TOKEN_REFRESH_INTERVAL', 1);
+  const maxTokens = read.whole('MAX_TOKENS', 0, MAX_MAX_TOKENS);
+  const refreshIntervalSec = read.whole('TOKEN_REFRESH_INTERVAL', 1, MAX_REFRESH_INTERVAL_SEC);
   const oauth = mock ? undefined : oauthSettings(read, resolved);
 
   if (problems.length > 0) {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ROOT, runBinary, startBinary } from '../support/binary.js';
 import { type FakeCodexReport, waitForFile, writeFakeCodex } from '../support/fake-codex.js';
@@ -107,3 +108,34 @@ test('npm pack ships only what is needed, and the tarball installs globally and 
     stderr: 'codex-wrap: --env-file missing.env: no such file — check the path (it is relative to the current directory)\n',
   });
 }, 120_000);
+
+describe('pipes and deaths (issue #10)', () => {
+  test('SIGKILL of the wrapper: Codex is told (SIGTERM) instead of running on with a dead proxy', async () => {
+    const { child, done } = startBinary(['exec', 'x'], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'wait' }, cwd: home });
+    await waitForFile(join(home, 'report.json'));
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    for (let i = 0; i < 50 && (await report()).signals.length === 0; i++) await sleep(100);
+    expect((await report()).signals).toEqual(['SIGTERM']);
+  });
+
+  test('a closed stderr (--verbose 2>&1 | head) never ends the session: Codex finishes, the state file goes', async () => {
+    const state = join(home, 'state');
+    const { child, done } = startBinary(['--verbose', 'exec', 'x'], {
+      env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'sleep:1.5', XDG_STATE_HOME: state },
+      cwd: home,
+    });
+    child.stderr?.destroy(); // the reader goes away, as `head` does after its lines
+    const end = await done;
+    expect([end.code, end.signal]).toEqual([0, null]);
+    expect(await readdir(join(state, 'codex-wrap', 'sessions'))).toEqual([]);
+  });
+
+  test.each([['token'], ['print-config'], ['check'], ['status']])('`%s | (exit)`: a quiet end, no stack', async (command) => {
+    const { child, done } = startBinary([command], { env: { ...baseEnv(), MOCK_MODE: 'true' }, cwd: home });
+    child.stdout?.destroy();
+    const end = await done;
+    expect(end.stderr).not.toMatch(/\n\s+at |EPIPE|Error/);
+    expect(end.signal).toBeNull();
+  });
+});

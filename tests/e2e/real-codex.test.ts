@@ -66,10 +66,11 @@ test('MOCK_MODE=true with nothing else configured: the mock model answers the re
 }, 60_000);
 
 test('a session longer than its tokens: proxy mode succeeds, direct mode fails', async () => {
-  await setUp(2, toolModel('sleep 3'));
-  const args = [...EXEC, '--dangerously-bypass-approvals-and-sandbox', 'run sleep 3'];
+  // 6-s tokens (the shortest a 5 s floor between grants keeps fresh); the model runs `sleep 7`.
+  await setUp(6, toolModel('sleep 7'));
+  const args = [...EXEC, '--dangerously-bypass-approvals-and-sandbox', 'run sleep 7'];
   const proxied = await runBinary(args, { env: env(), cwd: work });
-  expect(proxied.stdout).toContain('The command `sleep 3` ran');
+  expect(proxied.stdout).toContain('The command `sleep 7` ran');
   expect(proxied.code).toBe(0);
   const turns = gateway.requests.filter((q) => q.path === '/v1/responses');
   expect(turns.map((q) => q.status)).toEqual([200, 200]);
@@ -214,7 +215,7 @@ describe('bad settings end with a clear error, never a hang', () => {
 });
 
 test('the interactive TUI in a pseudo-terminal: first request through the proxy, clean exit on Ctrl-C, no codex-wrap line over it', async () => {
-  await setUp(2); // tokens refresh during the session: --verbose has lines to write
+  await setUp(6); // a token refresh (at 5 s) during the session: --verbose has a line to write
   const state = join(codexHome, 'state');
   await writeFile(join(codexHome, 'config.toml'), `[projects."${work}"]\ntrust_level = "trusted"\n`);
   const log = join(codexHome, 'pty.log');
@@ -232,7 +233,7 @@ test('the interactive TUI in a pseudo-terminal: first request through the proxy,
   const first = gateway.requests.find((q) => q.path === '/v1/responses');
   expect(first?.status).toBe(200); // the proxy accepted Codex's session key and sent a valid IdP token
   expect(JSON.parse(first?.body ?? '{}').max_output_tokens).toBe(4096);
-  await sleep(2500);
+  await sleep(6000);
   child.kill('SIGUSR1'); // types Ctrl-C
   const code = await within(exited, 20_000, 'hang');
   if (code === 'hang') child.kill('SIGKILL');

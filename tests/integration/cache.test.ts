@@ -60,8 +60,8 @@ describe('token cache', () => {
   asRoot.each([['owned by another user', async (f: string) => chown(f, 65534, 65534), 'it belongs to another user']])(title, spoiled);
 
   test("a running session's refreshes update the cache", async () => {
-    await w.restartIdp(2);
-    const r = await w.run(['--verbose', 'exec', 'x'], { FAKE_CODEX_MODE: 'sleep:2.5' });
+    await w.restartIdp(6);
+    const r = await w.run(['--verbose', 'exec', 'x'], { FAKE_CODEX_MODE: 'sleep:5.5' });
     expect(r.code).toBe(0);
     expect(w.idp.grants).toBeGreaterThanOrEqual(2);
     // Each refresh is a grant: the cache never hands the held token back (no refresh loop).

@@ -1,5 +1,6 @@
 /** Codex's config files through main(): config.toml stays the user's; the profile file is left alone when it is not ours to change. */
-import { chmod, chown, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, chmod, chown, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../support/tmp.js';
 import { useWorld } from '../support/world.js';
@@ -38,5 +39,48 @@ describe('a profile file codex-wrap must leave alone', () => {
     const st = await stat(other);
     expect([st.uid, st.mode & 0o777]).toEqual([65534, 0o644]);
     expect(await readFile(other, 'utf8')).toBe('[build]\njobs = 2\n');
+  });
+});
+
+describe('a full disk (a 64 KiB tmpfs, mounted as root)', () => {
+  let disk: string | undefined;
+  beforeEach(async () => {
+    disk = undefined;
+    if (process.getuid?.() !== 0) return;
+    const dir = await tempDir('full-');
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
+    if (mounted.status === 0) disk = dir;
+  });
+  afterEach(() => {
+    if (disk) spawnSync('umount', [disk]);
+  });
+  /** Fills the disk to the last byte. */
+  const fill = async (dir: string) => {
+    const block = Buffer.alloc(4096, 1);
+    for (;;) {
+      const ok = await appendFile(join(dir, 'filler'), block).then(
+        () => true,
+        () => false,
+      );
+      if (!ok) break;
+    }
+    await appendFile(join(dir, 'filler'), 'x').catch(() => {});
+  };
+
+  asRoot('the profile stays as it was, no temp file is left, and the message says the disk is full (exit 3)', async () => {
+    if (!disk) throw new Error('mounting a tmpfs failed: this test needs root with mount (CI has it)');
+    const codexHome = join(disk, 'codex');
+    await mkdir(codexHome);
+    const mine = '# mine\nmodel = "old"\n';
+    await writeFile(join(codexHome, 'codex-wrap.config.toml'), mine);
+    await fill(disk);
+    const r = await w.run(['exec', 'x'], { CODEX_HOME: codexHome, XDG_CACHE_HOME: disk, XDG_STATE_HOME: disk });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      `codex-wrap: cannot write ${codexHome}/codex-wrap.config.toml: the disk is full — free some space on it, then try again\n`,
+    );
+    expect(await readFile(join(codexHome, 'codex-wrap.config.toml'), 'utf8')).toBe(mine);
+    const litter = (await readdir(disk, { recursive: true })).filter((f) => String(f).endsWith('.codex-wrap.tmp'));
+    expect(litter).toEqual([]);
   });
 });

@@ -69,8 +69,8 @@ test('a setting whose bad value is the secret is not echoed (run and check)', as
 
 test("the proxy's 503 to Codex, when the refresh fails with an echo, carries no secret", async () => {
   const idp = await echoingIdp({ access_token: 'first-token-0123456789', token_type: 'Bearer', expires_in: 1 });
-  // Codex asks after its first token (0.5 s counted) has expired; the refresh is refused with an echo.
-  const r = await run(['--no-cache', 'exec', 'x'], idp.url, { FAKE_CODEX_MODE: 'request:hi', FAKE_CODEX_DELAY_MS: '1500' });
+  // Codex asks after its first token (1 s, served for the 5 s floor) has expired; the refresh is refused with an echo.
+  const r = await run(['--no-cache', 'exec', 'x'], idp.url, { FAKE_CODEX_MODE: 'request:hi', FAKE_CODEX_DELAY_MS: '5500' });
   await idp.close();
   const rep = await w.readReport();
   expect(r.code).toBe(1);

@@ -120,8 +120,8 @@ describe('plain codex is unchanged by codex-wrap', () => {
 });
 
 test('the TUI owns the terminal: --verbose goes to a log file whose path is said once, before Codex starts', async () => {
-  await w.restartIdp(2);
-  const r = await w.run(['--verbose'], { FAKE_CODEX_MODE: 'sleep:2.5' });
+  await w.restartIdp(6);
+  const r = await w.run(['--verbose'], { FAKE_CODEX_MODE: 'sleep:5.5' });
   expect(r.code).toBe(0);
   const lines = r.stderr.trimEnd().split('\n');
   const last = lines.at(-1) as string;

@@ -155,7 +155,7 @@ describe('failures: one line, a hint, the documented exit code, no secret', () =
       5,
       /cannot reach the token endpoint http:\/\/127\.0\.0\.1:\d+\/token \(ECONNREFUSED\) — check OAUTH_ENDPOINT/,
     ],
-    ['an HTML page instead of a token endpoint', htmlLogin, ['exec', 'x'], 5, /did not answer with an OAuth token response/],
+    ['an HTML page instead of a token endpoint', htmlLogin, ['exec', 'x'], 5, /did not answer with JSON \(an HTML page or other text\)/],
     ['a bad wrapper flag', {}, ['--env-file'], 2, /^codex-wrap: option '--env-file <file>' argument missing — see codex-wrap --help\n$/],
     ['codex not found', { PATH: '/usr/bin:/bin' }, ['exec', 'x'], 127, /npm install -g @openai\/codex/],
     ['nested inside a codex-wrap session', { CODEX_WRAP_SESSION: '1' }, ['exec', 'x'], 6, /already running here/],

@@ -3,7 +3,8 @@
  * and must fail now. The user's settings live in their user file; the hostile project only has
  * files in the directory codex-wrap runs in.
  */
-import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { oauthEnv } from '../support/idp.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
@@ -235,4 +236,36 @@ test('a gateway URL with a password in it is refused without printing the passwo
   expect(r.stderr).not.toContain('pa55-w0rd');
   expect(r.stderr).not.toContain('alice');
   expect(w.gateway.requests).toHaveLength(0);
+});
+
+describe('settings files that are not files (issue #10): read only regular files, never block', () => {
+  test('a user file that is /dev/zero: one line, exit 2, nothing read', async () => {
+    const dir = join(w.home, '.config', 'codex-wrap');
+    await rm(join(dir, '.env'));
+    await symlink('/dev/zero', join(dir, '.env'));
+    const r = await run(['exec', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `codex-wrap: cannot read the user file ${join(dir, '.env')}: it is not a regular file — point it at a small text file of KEY=value lines\n`,
+    );
+  });
+
+  test('an --env-file that is a FIFO nobody writes: exit 2 at once, no hang', async () => {
+    const fifo = join(w.home, 'settings.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const r = await run(['--env-file', fifo, 'exec', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('it is not a regular file');
+  });
+
+  test('a project file that is a FIFO, or huge: ignored with one line', async () => {
+    expect(spawnSync('mkfifo', [join(w.work, '.codex-wrap.env')]).status).toBe(0);
+    const fifo = await run(['exec', 'x']);
+    expect(fifo.code).toBe(0);
+    expect(fifo.stderr).toBe(`codex-wrap: ignoring ${join(w.work, '.codex-wrap.env')}: it is not a regular file\n`);
+    await rm(join(w.work, '.codex-wrap.env'));
+    await writeFile(join(w.work, '.codex-wrap.env'), Buffer.alloc(300 * 1024, 'a'));
+    const huge = await run(['exec', 'x']);
+    expect(huge.stderr).toBe(`codex-wrap: ignoring ${join(w.work, '.codex-wrap.env')}: it is larger than 262144 bytes\n`);
+  });
 });

@@ -49,6 +49,8 @@ export interface Idp {
   clientSecret: string;
   /** Token requests answered so far (successful or not). */
   readonly grants: number;
+  /** When each token request arrived (epoch ms). */
+  readonly grantTimes: readonly number[];
   /** True if `token` was issued here and has not expired. */
   isValid(token: string): Promise<boolean>;
   /** While down, the token endpoint answers 503. */
@@ -62,11 +64,11 @@ export async function startIdp(
   const clientId = 'codex-wrap-test';
   const clientSecret = `s3cret-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   let handler: http.RequestListener = () => {};
-  let grants = 0;
+  const grantTimes: number[] = [];
   let down = false;
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/token')) {
-      grants += 1;
+      grantTimes.push(Date.now());
       if (down) {
         res.writeHead(503, { 'content-type': 'text/html' });
         res.end('<html>down for maintenance</html>');
@@ -114,8 +116,9 @@ export async function startIdp(
     clientId,
     clientSecret,
     get grants() {
-      return grants;
+      return grantTimes.length;
     },
+    grantTimes,
     async isValid(token) {
       const found = await provider.ClientCredentials.find(token);
       return Boolean(found && !found.isExpired);

@@ -42,7 +42,7 @@ export function manualClock(start = Date.now()): Clock & { advance(ms: number): 
 export async function startSession(
   idp: Idp,
   upstream: string | undefined,
-  o: { maxTokens?: number; intervalMs?: number; clock?: Clock } = {},
+  o: { maxTokens?: number; intervalMs?: number; clock?: Clock; headersTimeoutMs?: number } = {},
 ) {
   const clock = o.clock ?? realClock;
   const source = createOAuthTokenSource(
@@ -64,6 +64,7 @@ export async function startSession(
     sessionKey: key,
     tokens: refresher,
     maxTokens: o.maxTokens ?? 0,
+    headersTimeoutMs: o.headersTimeoutMs,
   });
   return {
     refresher,

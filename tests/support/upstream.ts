@@ -81,7 +81,7 @@ function sse(res: http.ServerResponse, events: Array<Record<string, unknown>>): 
 /**
  * A model that first asks Codex to run `command` (a function call to Codex's exec_command tool),
  * then, once the tool's output comes back, answers with a message quoting it. Codex's second
- * request thus comes after the command has run: with `sleep 3` and 2-second tokens, after the
+ * request thus comes after the command has run: with `sleep 7` and 6-second tokens, after the
  * first token has expired.
  */
 export function toolModel(command: string): Handler {

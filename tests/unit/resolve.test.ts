@@ -83,10 +83,18 @@ test.each([
     { ...base, MAX_TOKENS: '-1', TOKEN_REFRESH_INTERVAL: '0' },
     [
       'MAX_TOKENS (from the environment) must be a whole number',
-      'TOKEN_REFRESH_INTERVAL (from the environment) must be a whole number above 0',
+      'TOKEN_REFRESH_INTERVAL (from the environment) must be a whole number from 1 to 2,147,483, not "0"',
     ],
   ],
   ['decimal interval', { ...base, TOKEN_REFRESH_INTERVAL: '1.5' }, ['TOKEN_REFRESH_INTERVAL']],
+  [
+    'numbers beyond their range',
+    { ...base, MAX_TOKENS: '99999999999999999999999', TOKEN_REFRESH_INTERVAL: '2684355' },
+    [
+      'MAX_TOKENS (from the environment) must be a whole number from 0 to 10,000,000, not "99999999999999999999999"',
+      'TOKEN_REFRESH_INTERVAL (from the environment) must be a whole number from 1 to 2,147,483, not "2684355"',
+    ],
+  ],
   [
     'bad boolean',
     { ...base, MOCK_MODE: 'on', PROXY_MODE: 'maybe' },

@@ -1,5 +1,5 @@
 import { describeFailure } from '../../src/errors.js';
-import { describeGrantError, expiryOf, jwtClaims, jwtExp } from '../../src/token/source.js';
+import { describeGrantError, expiryOf, jwtClaims, jwtExp, parseRetryAfter } from '../../src/token/source.js';
 
 const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
 
@@ -28,7 +28,12 @@ test.each([
     4,
     /invalid_scope \(bad scope\) — check OAUTH_SCOPE/,
   ],
-  ['HTML answer', Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_IS_NOT_JSON' }), 5, /did not answer with an OAuth token response/],
+  [
+    'HTML answer',
+    Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_IS_NOT_JSON' }),
+    5,
+    /did not answer with JSON \(an HTML page or other text\)/,
+  ],
   ['HTTP 502', Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_IS_NOT_CONFORM', cause: { status: 502 } }), 5, /answered HTTP 502/],
   [
     'unreachable',
@@ -48,4 +53,16 @@ test('jwtClaims decodes a JWT and ignores an opaque token', () => {
   const jwt = `e30.${Buffer.from('{"sub":"svc","aud":"llm"}').toString('base64url')}.sig`;
   expect(jwtClaims(jwt)).toEqual({ sub: 'svc', aud: 'llm' });
   expect(jwtClaims('opaque-token')).toBeUndefined();
+});
+
+test.each([
+  ['30', 30_000],
+  [' 0 ', 0],
+  ['Wed, 02 Dec 2026 00:01:00 GMT', 60_000],
+  ['Wed, 02 Dec 2026 00:00:00 GMT', 0],
+  ['soon', undefined],
+  ['', undefined],
+  [null, undefined],
+])('parseRetryAfter(%p) = %p ms', (value, want) => {
+  expect(parseRetryAfter(value, Date.parse('Wed, 02 Dec 2026 00:00:00 GMT'))).toBe(want);
 });
