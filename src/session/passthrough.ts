@@ -9,6 +9,12 @@ import type { Deps } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import type { Parsed } from '../settings/args.js';
 
+/** The user's environment, less the client secret (Codex never needs it), with codex-wrap's CODEX_HOME. Pure. */
+export function plainEnv(env: Deps['env'], codexHome: string | undefined): Record<string, string | undefined> {
+  const { OAUTH_CLIENT_SECRET: _secret, ...rest } = env;
+  return codexHome ? { ...rest, CODEX_HOME: codexHome } : rest;
+}
+
 /** Runs the real Codex with `args` and the user's environment (and codex-wrap's CODEX_HOME, if set). */
 export async function runPlainCodex(deps: Deps, parsed: Parsed, args: readonly string[]): Promise<number> {
   const setting = await resolveQuietly(deps, parsed);
@@ -18,7 +24,7 @@ export async function runPlainCodex(deps: Deps, parsed: Parsed, args: readonly s
     bin,
     args,
     cwd: deps.cwd,
-    env: codexHome ? { ...deps.env, CODEX_HOME: codexHome } : deps.env,
+    env: plainEnv(deps.env, codexHome),
     onSignal: deps.onSignal,
     fromTerminal: deps.fromTerminal,
   });

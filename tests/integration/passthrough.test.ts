@@ -27,12 +27,15 @@ describe('model-free Codex commands run as plain Codex', () => {
     },
   );
 
-  test('with settings and the IdP down: still no IdP request, no error', async () => {
+  test('with settings and the IdP down: still no IdP request, no error; the client secret stays out of Codex', async () => {
     await w.idp.close();
     const r = await w.run(['completion', 'zsh']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect((await w.readReport()).argv).toEqual(['completion', 'zsh']);
+    const rep = await w.readReport();
+    expect(rep.argv).toEqual(['completion', 'zsh']);
+    expect(rep.envNames).not.toContain('OAUTH_CLIENT_SECRET');
+    expect(rep.envHashes).not.toContain(sha256(w.idp.clientSecret));
   });
 
   test("codex-wrap's CODEX_BIN and CODEX_HOME settings apply; inside a codex-wrap session too", async () => {

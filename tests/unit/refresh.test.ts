@@ -161,6 +161,20 @@ describe('never a flood of grants (issue #10)', () => {
     return outcomes;
   }
 
+  /** A refresher whose token expired long ago, in front of an IdP failing with `failure`. */
+  function downWithExpiredToken(failure: () => Error) {
+    const s = scripted(10_000, failure);
+    s.setFailing(true);
+    const r = startRefresher({
+      source: s.source,
+      initial: tok('t0', -60_000, 10_000),
+      intervalMs: 900_000,
+      clock: s.clock,
+      random: () => 0,
+    });
+    return { s, r };
+  }
+
   test.each([
     ['expires_in 0', 0],
     ['expires_in 0.5', 500],
@@ -184,15 +198,7 @@ describe('never a flood of grants (issue #10)', () => {
   });
 
   test('IdP down with the token expired: 100 callers a second make at most one request per floor, in flight one at a time', async () => {
-    const s = scripted();
-    s.setFailing(true);
-    const r = startRefresher({
-      source: s.source,
-      initial: tok('t0', -60_000, 10_000),
-      intervalMs: 900_000,
-      clock: s.clock,
-      random: () => 0,
-    });
+    const { s, r } = downWithExpiredToken(() => new Error('IdP down'));
     const outcomes = await load(r, s.clock, 30, 100);
     expect(outcomes.every((o) => o === 'failed')).toBe(true);
     expect(s.calls.length).toBeLessThanOrEqual(30 / (MIN_GRANT_INTERVAL_MS / 1000) + 1);
@@ -200,15 +206,7 @@ describe('never a flood of grants (issue #10)', () => {
   });
 
   test("the IdP's Retry-After holds the next request back", async () => {
-    const s = scripted(10_000, () => Object.assign(new Error('429'), { retryAfterMs: 30_000 }));
-    s.setFailing(true);
-    const r = startRefresher({
-      source: s.source,
-      initial: tok('t0', -60_000, 10_000),
-      intervalMs: 900_000,
-      clock: s.clock,
-      random: () => 0,
-    });
+    const { s, r } = downWithExpiredToken(() => Object.assign(new Error('429'), { retryAfterMs: 30_000 }));
     await load(r, s.clock, 29, 10);
     expect(s.calls).toEqual([100]);
     await load(r, s.clock, 2, 10);
