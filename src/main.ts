@@ -5,7 +5,6 @@
 
 import { isModelFree, SESSION_MARKER } from './codex/child.js';
 import { allowProject, denyProject } from './commands/allow.js';
-import { checkCommand, printSettingsFailure } from './commands/check.js';
 import { printConfig } from './commands/print-config.js';
 import { printStatus } from './commands/status.js';
 import { printToken } from './commands/token.js';
@@ -20,6 +19,9 @@ import { helpText } from './settings/help.js';
 import { colorLevel, createSpinner, paint } from './ui.js';
 
 export type { Deps } from './deps.js';
+
+/** `check` (with execa) is loaded only when it runs: a session's start-up does not pay for it (issue #12). */
+const loadCheck = () => import('./commands/check.js');
 
 /** Runs codex-wrap; never throws: failures are printed (redacted) and become the exit code. */
 export async function main(deps: Deps): Promise<number> {
@@ -37,7 +39,7 @@ export async function main(deps: Deps): Promise<number> {
     const loading = loadContext(deps, args, log, spinner);
     if (args.command === 'check') {
       const parsed = args;
-      ctx = await loading.catch((err: unknown) => printSettingsFailure(deps, parsed, log, err, color));
+      ctx = await loading.catch(async (err: unknown) => (await loadCheck()).printSettingsFailure(deps, parsed, log, err, color));
       if (!ctx) return 1;
     } else ctx = await loading;
     return await dispatch(ctx, color);
@@ -77,7 +79,7 @@ async function dispatch(ctx: Context, color: 0 | 1): Promise<number> {
   );
   switch (ctx.args.command) {
     case 'check':
-      return checkCommand(ctx, color);
+      return (await loadCheck()).checkCommand(ctx, color);
     case 'print-config':
       return printConfig(ctx);
     case 'token':

@@ -2,7 +2,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { access, constants as fsConstants, realpath } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { execa } from 'execa';
 import type { Deps, SignalSubscribe } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import { exitCodeOf, shouldForward } from './child.js';
@@ -73,30 +72,30 @@ export async function runCodex(options: {
   /** A session: Codex depends on us (the proxy), so it must not outlive us. */
   endWithUs?: boolean;
 }): Promise<number> {
-  const child = execa(options.bin, options.args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    stdio: 'inherit',
-    reject: false,
+  // node:child_process, not execa, on this path: the session's start-up pays for every module it
+  // loads (issue #12: execa was ~30 ms of it); `check` keeps execa, loaded only when it runs.
+  const child = spawn(options.bin, options.args, { cwd: options.cwd, env: options.env, stdio: 'inherit' });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const watchdog = options.endWithUs ? watchOver(child.pid) : undefined;
   const unsubscribe = options.onSignal((signal) => {
     if (shouldForward(signal, options.fromTerminal)) child.kill(signal);
   });
   try {
-    const result = await child;
-    const code = (result as { code?: string }).code;
-    if (result.failed && result.exitCode === undefined && !result.signal) {
+    const result = await ended;
+    if (result.error) {
+      const code = result.error.code;
       if (code === 'ENOENT') {
         throw new WrapError(`cannot run ${options.bin}: not found`, { hint: INSTALL_HINT, exitCode: ExitCode.codexNotFound });
       }
-      throw new WrapError(`cannot run ${options.bin}: ${code ?? result.shortMessage}`, {
+      throw new WrapError(`cannot run ${options.bin}: ${code ?? result.error.message}`, {
         hint: 'check that CODEX_BIN (or codex on PATH) is an executable you may run',
         exitCode: code === 'EACCES' ? 126 : ExitCode.codexNotFound,
       });
     }
-    return exitCodeOf({ exitCode: result.exitCode, signal: result.signal });
+    return exitCodeOf({ exitCode: result.code ?? undefined, signal: result.signal ?? undefined });
   } finally {
     unsubscribe();
     watchdog?.kill('SIGKILL');

@@ -41,6 +41,8 @@ export interface ProxyOptions {
   redact?: (text: string) => string;
   /** How long the gateway may take to start its answer (UPSTREAM_HEADERS_TIMEOUT_MS). */
   headersTimeoutMs?: number;
+  /** A request was answered: the stats changed. */
+  onAnswered?: () => void;
 }
 
 /**
@@ -160,6 +162,7 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();
+      options.onAnswered?.();
     });
     if (!options.upstream) {
       mockAnswers += 1;

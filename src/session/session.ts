@@ -36,8 +36,9 @@ export async function runSession(ctx: Context): Promise<number> {
   log.secret(first.value);
   log.verbose(`token: valid for ${seconds(first.expiresAt - deps.clock.now())}`);
   await configure(ctx);
-  const auth = settings.proxy ? await proxyMode(ctx, source, first) : directMode(ctx, first);
-  // Not awaited: the state file is written while Codex starts, off the start-up path.
+  // The state file learns of changes through `changed`; it is written while Codex starts, off the start-up path.
+  let changed = () => {};
+  const auth = settings.proxy ? await proxyMode(ctx, source, first, () => changed()) : directMode(ctx, first);
   const state = startStateFile({
     dir: sessionsDir(deps.env, deps.home),
     uid: deps.uid,
@@ -45,6 +46,7 @@ export async function runSession(ctx: Context): Promise<number> {
     note: (m) => log.verbose(m),
     snapshot: snapshot(ctx, auth, first, deps.clock.now()),
   });
+  changed = state.changed;
   let restoreLog: (() => void) | undefined;
   try {
     // The address Codex really uses is pinned on its command line: the proxy, or the gateway.
@@ -70,7 +72,7 @@ export async function runSession(ctx: Context): Promise<number> {
   } finally {
     restoreLog?.();
     await auth.stop();
-    await (await state).stop();
+    await state.stop();
   }
 }
 
@@ -110,7 +112,7 @@ async function configure(ctx: Context): Promise<void> {
 }
 
 /** PROXY_MODE: Codex holds a per-session key; the proxy sends the token the refresher keeps current. */
-async function proxyMode(ctx: Context, source: TokenSource, first: Token): Promise<Auth> {
+async function proxyMode(ctx: Context, source: TokenSource, first: Token, changed: () => void): Promise<Auth> {
   const { deps, settings, log } = ctx;
   const refresher = startRefresher({
     source,
@@ -118,6 +120,7 @@ async function proxyMode(ctx: Context, source: TokenSource, first: Token): Promi
     intervalMs: settings.refreshIntervalSec * 1000,
     clock: deps.clock,
     onRefresh: (token) => {
+      changed();
       log.secret(token.value);
       log.verbose(`token: refreshed, valid for ${seconds(token.expiresAt - deps.clock.now())}`);
     },
@@ -127,6 +130,7 @@ async function proxyMode(ctx: Context, source: TokenSource, first: Token): Promi
       );
     },
     onError: (err, failures) => {
+      changed();
       log.verbose(`token: refresh failed (${failures} in a row): ${err instanceof Error ? err.message : String(err)}`);
     },
   });
@@ -140,6 +144,7 @@ async function proxyMode(ctx: Context, source: TokenSource, first: Token): Promi
     net: ctx.net,
     log: (m) => log.verbose(`proxy: ${m}`),
     redact: (t) => log.redact(t),
+    onAnswered: changed,
   }).catch((err: unknown) => {
     refresher.stop();
     throw err;

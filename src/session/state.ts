@@ -21,49 +21,65 @@ export interface SessionState {
   upstreamErrors: number;
 }
 
-const FLUSH_MS = 2000;
+/** Changes that come together (a burst of requests) are written once, this long after the first. */
+export const WRITE_DELAY_MS = 1000;
 
-/** Writes the snapshot now and whenever it changes (checked every 2 s); `stop` removes the file. */
-export async function startStateFile(options: {
+export interface StateFile {
+  /** Something `status` shows changed: written within WRITE_DELAY_MS, once for a burst. */
+  changed(): void;
+  /** Removes the file (after any write under way). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes the snapshot now, then only when told it changed: an idle session sets no timer and
+ * wakes nothing (issue #12; a 2-s poll woke the process 5–11 times per 10 s while Codex idled).
+ * `status` counts the token's expiry down from the time written, so nothing needs a periodic write.
+ */
+export function startStateFile(options: {
   dir: string;
   uid?: number;
   snapshot: () => SessionState;
   clock: Clock;
   note: (m: string) => void;
-}) {
+}): StateFile {
   const file = () => join(options.dir, `${options.snapshot().pid}.json`);
   let last = '';
   let timer: unknown;
   let stopped = false;
+  const usable = privateDir(options.dir, options.uid).then(
+    (why) => {
+      if (why) options.note(`session state not written: ${why}`);
+      return !why;
+    },
+    (err: Error) => {
+      options.note(`session state not written: ${err.message}`);
+      return false;
+    },
+  );
   const flush = async () => {
+    if (!(await usable) || stopped) return;
     const text = JSON.stringify(options.snapshot());
-    if (text === last || stopped) return;
+    if (text === last) return;
     last = text;
     await writeAtomic(file(), text, 0o600, { durable: false }).catch((err: Error) =>
       options.note(`session state not written: ${err.message}`),
     );
   };
-  const tick = () => {
-    void flush().finally(() => {
-      if (!stopped) timer = options.clock.setTimeout(tick, FLUSH_MS);
-    });
-  };
-  try {
-    const why = await privateDir(options.dir, options.uid);
-    if (why) {
-      options.note(`session state not written: ${why}`);
-      return { stop: async () => {} };
-    }
-    await flush();
-  } catch (err) {
-    options.note(`session state not written: ${(err as Error).message}`);
-  }
-  timer = options.clock.setTimeout(tick, FLUSH_MS);
+  let writing = flush();
   return {
+    changed() {
+      if (timer !== undefined || stopped) return;
+      timer = options.clock.setTimeout(() => {
+        timer = undefined;
+        writing = writing.then(flush);
+      }, WRITE_DELAY_MS);
+    },
     async stop() {
       stopped = true;
-      options.clock.clearTimeout(timer);
-      await unlink(file()).catch(() => {});
+      if (timer !== undefined) options.clock.clearTimeout(timer);
+      await writing;
+      if (await usable) await unlink(file()).catch(() => {});
     },
   };
 }
