@@ -1,6 +1,7 @@
 /** codex-wrap's own commands through main(): token, print-config, check, status. */
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sessionState } from '../support/session.js';
 import { tempDir } from '../support/tmp.js';
 import { useWorld } from '../support/world.js';
 
@@ -103,16 +104,7 @@ describe('status in a hostile sessions dir', () => {
   test('control characters from a state file are printed escaped', async () => {
     const sessions = join(w.home, '.local', 'state', 'codex-wrap', 'sessions');
     await mkdir(sessions, { recursive: true, mode: 0o700 });
-    const state = {
-      pid: process.pid,
-      cwd: '/tmp/\x1b]0;pwned\x07',
-      mode: 'proxy',
-      startedAt: 1,
-      tokenExpiresAt: 2,
-      refreshes: 0,
-      requestsProxied: 0,
-      upstreamErrors: 0,
-    };
+    const state = sessionState({ pid: process.pid, cwd: '/tmp/\x1b]0;pwned\x07' });
     await writeFile(join(sessions, `${process.pid}.json`), JSON.stringify(state), { mode: 0o600 });
     const r = await w.run(['status']);
     expect(r.stdout).toContain('/tmp/\\x1b]0;pwned\\x07');

@@ -2,7 +2,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type SessionState, startStateFile, WRITE_DELAY_MS } from '../../src/session/state.js';
-import { manualClock } from '../support/session.js';
+import { manualClock, sessionState } from '../support/session.js';
 import { tempDir } from '../support/tmp.js';
 
 test('idle: no timer at all; a burst of changes: one timer, one write; stop removes the file', async () => {
@@ -16,16 +16,7 @@ test('idle: no timer at all; a burst of changes: one timer, one write; stop remo
       return clock.setTimeout(fn, ms);
     },
   };
-  const state: SessionState = {
-    pid: 4242,
-    cwd: '/w',
-    mode: 'proxy',
-    startedAt: 1,
-    tokenExpiresAt: 2,
-    refreshes: 0,
-    requestsProxied: 0,
-    upstreamErrors: 0,
-  };
+  const state = sessionState();
   const file = startStateFile({ dir, snapshot: () => ({ ...state }), clock: counting, note: () => {} });
   const read = async () => JSON.parse(await readFile(join(dir, '4242.json'), 'utf8')) as SessionState;
   for (let i = 0; i < 50 && !(await readdir(dir).catch(() => [])).length; i++) await new Promise((r) => setTimeout(r, 10));

@@ -2,6 +2,7 @@
 import type { Clock } from '../../src/deps.js';
 import { createNet } from '../../src/net.js';
 import { startProxy } from '../../src/proxy/server.js';
+import type { SessionState } from '../../src/session/state.js';
 import { startRefresher } from '../../src/token/refresh.js';
 import { createOAuthTokenSource } from '../../src/token/source.js';
 import type { Idp } from './idp.js';
@@ -84,3 +85,16 @@ export async function startSession(
     },
   };
 }
+
+/** A session's state as `status` reads it, with `over` changed. */
+export const sessionState = (over: Partial<SessionState> = {}): SessionState => ({
+  pid: 4242,
+  cwd: '/w',
+  mode: 'proxy',
+  startedAt: 1,
+  tokenExpiresAt: 2,
+  refreshes: 0,
+  requestsProxied: 0,
+  upstreamErrors: 0,
+  ...over,
+});
