@@ -28,28 +28,6 @@ afterEach(async () => {
   await idp.close();
 });
 
-test('requests spanning more than 3 token lifetimes all succeed', async () => {
-  // 6-s tokens: the shortest that a 5 s floor between grants keeps fresh.
-  await idp.close();
-  idp = await startIdp({ ttlSeconds: 6 });
-  const s = await startSession(idp, upstream.baseUrl);
-  const started = Date.now();
-  const failures: number[] = [];
-  let n = 0;
-  while (Date.now() - started < 20_000) {
-    const res = await s.post('/responses', prompt(`n${n}`));
-    const text = await res.text();
-    if (res.status !== 200 || deltas(text) !== `upstream says: n${n}`) failures.push(res.status);
-    n += 1;
-    await sleep(150);
-  }
-  await s.close();
-  expect(failures).toEqual([]);
-  expect(n).toBeGreaterThan(80);
-  expect(new Set(upstream.requests.map((r) => r.authorization)).size).toBeGreaterThanOrEqual(4);
-  expect(s.refresher.stats.refreshes).toBeGreaterThanOrEqual(3);
-}, 40_000);
-
 test('a request without or with a wrong session key gets 401 and never reaches upstream', async () => {
   const s = await startSession(idp, upstream.baseUrl);
   const none = await fetch(`${s.proxy.baseUrl}/responses`, { method: 'POST', body: '{}' });
