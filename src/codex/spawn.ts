@@ -1,10 +1,14 @@
 /** Finds the real codex and runs it in the user's terminal. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { access, constants as fsConstants, realpath } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { arch, platform } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Deps, SignalSubscribe } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import { exitCodeOf, shouldForward } from './child.js';
+import { nativeCodex, type Probe } from './native.js';
 
 const INSTALL_HINT = 'install it with `npm install -g @openai/codex`, or set CODEX_BIN to its path';
 
@@ -36,6 +40,20 @@ export async function findCodex(deps: Pick<Deps, 'env' | 'cwd' | 'self'>, codexB
   }
   throw new WrapError('the codex executable was not found on PATH', { hint: INSTALL_HINT, exitCode: ExitCode.codexNotFound });
 }
+
+/** The real file system, for nativeCodex. */
+const realProbe: Probe = {
+  exists: existsSync,
+  realpath: (path) => realpathSync(path),
+  read: (path) => readFileSync(path, 'utf8'),
+  resolveFrom: (from, request) => {
+    try {
+      return createRequire(from).resolve(request);
+    } catch {
+      return undefined;
+    }
+  },
+};
 
 /**
  * A watchdog that ends Codex if codex-wrap dies without ending it (SIGKILL, a crash): Codex would
@@ -74,7 +92,8 @@ export async function runCodex(options: {
 }): Promise<number> {
   // node:child_process, not execa, on this path: the session's start-up pays for every module it
   // loads (issue #12: execa was ~30 ms of it); `check` keeps execa, loaded only when it runs.
-  const child = spawn(options.bin, options.args, { cwd: options.cwd, env: options.env, stdio: 'inherit' });
+  const native = nativeCodex(options.bin, { env: options.env, platform: platform(), arch: arch(), fs: realProbe });
+  const child = spawn(native?.bin ?? options.bin, options.args, { cwd: options.cwd, env: native?.env ?? options.env, stdio: 'inherit' });
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));

@@ -30,6 +30,7 @@ function main() {
   Object.assign(report, {
     argv,
     cwd: process.cwd(),
+    ppid: process.ppid,
     keySet: Boolean(process.env.CUSTOM_LLM_API_KEY),
     envHashes: Object.values(process.env).map(hash),
     envNames: Object.keys(process.env),

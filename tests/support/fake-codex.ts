@@ -10,6 +10,8 @@ import { tempDir } from './tmp.js';
 export interface FakeCodexReport {
   argv: string[];
   cwd: string;
+  /** The process that started it: codex-wrap, or the npm script in between. */
+  ppid: number;
   keySet: boolean;
   envHashes: string[];
   envNames: string[];
