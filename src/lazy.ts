@@ -1,6 +1,6 @@
 /**
  * Dependencies loaded on first use, not at start-up: a run that never needs them never pays for
- * them (a mock session needs no undici, an unchanged config.toml no TOML library, a cached token no
+ * them (a mock session needs no undici, an unchanged profile file no TOML library, a cached token no
  * openid-client). Each is loaded once. Bundled CommonJS modules arrive as `{ default: module }`;
  * unbundled (tests) with named exports: accept both.
  */
@@ -11,7 +11,7 @@ type Undici = typeof import('undici');
 type Lockfile = typeof import('proper-lockfile');
 type OpenidClient = typeof import('openid-client');
 
-/** The two TOML libraries config.toml needs: smol-toml to read, toml-patch to edit in place. */
+/** The two TOML libraries Codex's config files need: smol-toml to read, toml-patch to edit in place. */
 export interface Toml {
   parse: typeof SmolToml.parse;
   stringify: typeof SmolToml.stringify;

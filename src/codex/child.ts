@@ -3,6 +3,7 @@
  * exit code. No I/O here; run.ts executes them.
  */
 import { constants } from 'node:os';
+import { KEYS, spec } from '../settings/resolve.js';
 import { KEY_ENV, PROFILE, PROVIDER_ID, type Provider } from './config.js';
 
 /** Set in Codex's environment; a codex-wrap that sees it refuses to nest (aws-vault's rule). */
@@ -164,18 +165,27 @@ export function codexArgs(o: { userArgs: readonly string[]; model: string; provi
 
 type Env = Record<string, string | undefined>;
 
+/** The settings marked secret in SETTINGS: Codex never needs them, whoever starts it. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(KEYS.filter((k) => spec(k).secret));
+
 /**
- * The child's environment: the parent's, the one key Codex needs, the session marker, and
- * CODEX_HOME when codex-wrap's settings chose it (Codex must read the home codex-wrap wrote to);
- * without the client secret (under any name) or anything else we hold. Pure.
+ * The parent's environment less every secret setting (by name) and any `secrets` value (under any
+ * name), with CODEX_HOME when codex-wrap's settings chose it (Codex must read the home codex-wrap
+ * wrote to). What a plain Codex gets; a session adds its key (childEnv). Pure.
  */
-export function childEnv(parent: Readonly<Env>, o: { key: string; secrets: readonly string[]; codexHome?: string }): Env {
+export function codexEnv(parent: Readonly<Env>, o: { secrets?: readonly string[]; codexHome?: string } = {}): Env {
   const env: Env = {};
   for (const [k, v] of Object.entries(parent)) {
-    if (v === undefined || k === 'OAUTH_CLIENT_SECRET' || o.secrets.includes(v)) continue;
+    if (v === undefined || SECRET_SETTINGS.has(k) || o.secrets?.includes(v)) continue;
     env[k] = v;
   }
   if (o.codexHome) env.CODEX_HOME = o.codexHome;
+  return env;
+}
+
+/** A session's Codex: codexEnv, the one key Codex needs, and the session marker. Pure. */
+export function childEnv(parent: Readonly<Env>, o: { key: string; secrets: readonly string[]; codexHome?: string }): Env {
+  const env = codexEnv(parent, o);
   env[KEY_ENV] = o.key;
   env[SESSION_MARKER] = '1';
   return env;

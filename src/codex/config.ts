@@ -76,7 +76,7 @@ export function parseToml(toml: Toml, source: string, path: string): Doc {
 }
 
 /**
- * The new text of config.toml, or the same string when nothing changes. Pure.
+ * The new text of a Codex config file (codex-wrap's profile), or the same string when nothing changes. Pure.
  * Our table is appended as a real `[model_providers.codex-wrap]` section when missing (the patch
  * library would otherwise write it as an inline table), then patched like every other key.
  * Keys the user added to our table (e.g. request_max_retries) are kept.

@@ -3,17 +3,12 @@
  * `codex` would — no settings needed, no token, no proxy, no config written, Codex's output and
  * exit code unchanged — and help and version show Codex's, then codex-wrap's (hub's way).
  */
+import { codexEnv } from '../codex/child.js';
 import { findCodex, runCodex } from '../codex/spawn.js';
 import { resolveQuietly } from '../context.js';
 import type { Deps } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import type { Parsed } from '../settings/args.js';
-
-/** The user's environment, less the client secret (Codex never needs it), with codex-wrap's CODEX_HOME. Pure. */
-export function plainEnv(env: Deps['env'], codexHome: string | undefined): Record<string, string | undefined> {
-  const { OAUTH_CLIENT_SECRET: _secret, ...rest } = env;
-  return codexHome ? { ...rest, CODEX_HOME: codexHome } : rest;
-}
 
 /** Runs the real Codex with `args` and the user's environment (and codex-wrap's CODEX_HOME, if set). */
 export async function runPlainCodex(deps: Deps, parsed: Parsed, args: readonly string[]): Promise<number> {
@@ -24,7 +19,7 @@ export async function runPlainCodex(deps: Deps, parsed: Parsed, args: readonly s
     bin,
     args,
     cwd: deps.cwd,
-    env: plainEnv(deps.env, codexHome),
+    env: codexEnv(deps.env, { codexHome }),
     onSignal: deps.onSignal,
     fromTerminal: deps.fromTerminal,
   });

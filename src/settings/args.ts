@@ -37,7 +37,7 @@ const VALUE_FLAGS: ReadonlyArray<[flag: string, key: Key, what: string]> = [
   ['--max-tokens <n>', 'MAX_TOKENS', 'max_output_tokens added to requests, 0 = off (MAX_TOKENS)'],
   ['--refresh-interval <seconds>', 'TOKEN_REFRESH_INTERVAL', 'token refresh interval (TOKEN_REFRESH_INTERVAL)'],
   ['--oauth-endpoint <url>', 'OAUTH_ENDPOINT', "IdP's token endpoint (OAUTH_ENDPOINT)"],
-  ['--oauth-client-id <id>', 'OAUTH_CLIENT_ID', 'client id (OAUTH_CLIENT_ID); the secret only from env or .env'],
+  ['--oauth-client-id <id>', 'OAUTH_CLIENT_ID', 'client id (OAUTH_CLIENT_ID); the secret never on the command line'],
   ['--oauth-scope <scope>', 'OAUTH_SCOPE', 'scope to request (OAUTH_SCOPE)'],
   ['--oauth-audience <aud>', 'OAUTH_AUDIENCE', 'audience to request (OAUTH_AUDIENCE)'],
   ['--oauth-auth-method <method>', 'OAUTH_AUTH_METHOD', 'client_secret_basic | client_secret_post'],

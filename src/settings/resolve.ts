@@ -49,7 +49,7 @@ export type ProjectRule = 'allowed' | 'trusted' | 'never';
 interface KeySpec {
   default?: string;
   project: ProjectRule;
-  /** Never printed: check and the dashboard show it as [redacted]. */
+  /** Never printed (check shows [redacted]), never in Codex's environment. */
   secret?: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { childEnv, codexArgs, exitCodeOf, isInteractive, isModelFree, shouldForward } from '../../src/codex/child.js';
+import { childEnv, codexArgs, codexEnv, exitCodeOf, isInteractive, isModelFree, shouldForward } from '../../src/codex/child.js';
 import { providerTable } from '../../src/codex/config.js';
 
 test.each([
@@ -124,3 +124,14 @@ test.each([
   ['SIGTERM', true, true],
   ['SIGTERM', false, true],
 ] as const)('shouldForward(%s, fromTerminal=%p) = %p', (sig, tty, want) => expect(shouldForward(sig, tty)).toBe(want));
+
+test('every setting marked secret stays out of Codex, plain or wrapped', () => {
+  const parent = { PATH: '/bin', OAUTH_CLIENT_SECRET: 's', OAUTH_CLIENT_SECRET_COMMAND: 'echo s', OAUTH_CLIENT_ID: 'cid' };
+  expect(codexEnv(parent)).toEqual({ PATH: '/bin', OAUTH_CLIENT_ID: 'cid' });
+  expect(Object.keys(childEnv(parent, { key: 'k', secrets: [] })).sort()).toEqual([
+    'CODEX_WRAP_SESSION',
+    'CUSTOM_LLM_API_KEY',
+    'OAUTH_CLIENT_ID',
+    'PATH',
+  ]);
+});
