@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/: one file to load at start-up, and a lazy chunk for each dependency
-// that src/lazy.ts loads on first use (undici, proper-lockfile, openid-client, the TOML libraries).
-import { readFile, rm } from 'node:fs/promises';
+// that src/lazy.ts loads on first use (undici, proper-lockfile, openid-client, the TOML libraries)
+// and for the commands loaded when they run (check, dashboard); the dashboard's page in dist/dashboard/.
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
@@ -21,8 +22,22 @@ await build({
   logLevel: 'warning',
 });
 
+// The dashboard's page: its script for current browsers, beside its HTML and CSS (read at run time).
+await build({
+  entryPoints: ['src/dashboard/page/app.ts'],
+  outfile: 'dist/dashboard/app.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome120', 'firefox120', 'safari17'],
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'style.css']) await copyFile(`src/dashboard/page/${file}`, `dist/dashboard/${file}`);
+
 // The demo and the benchmark run from a clone: their test servers stay external node_modules imports.
-for (const name of ['demo', 'bench'].filter((n) => process.argv.includes(`--${n}`))) {
+for (const name of ['demo', 'bench', 'screenshot'].filter((n) => process.argv.includes(`--${n}`))) {
   await build({
     entryPoints: [`scripts/${name}.ts`],
     outfile: `.build/${name}.js`,

@@ -53,6 +53,8 @@ const code = await main({
   },
   fromTerminal: Boolean(process.stdin.isTTY),
   self: [process.argv[1]],
+  launcher: [process.execPath, process.argv[1]],
+  platform: process.platform,
 });
 
 // main closes everything it opened, so the process ends here on its own.

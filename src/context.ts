@@ -5,7 +5,17 @@ import { readRegular } from './files.js';
 import type { Logger } from './log.js';
 import { createNet, type Net } from './net.js';
 import type { Parsed } from './settings/args.js';
-import { type Key, parseBool, type Resolved, refusedProjectKeys, resolve, type Settings, validate } from './settings/resolve.js';
+import {
+  KEYS,
+  type Key,
+  parseBool,
+  type Resolved,
+  refusedProjectKeys,
+  resolve,
+  type Settings,
+  spec,
+  validate,
+} from './settings/resolve.js';
 import { runSecretCommand } from './settings/secret-command.js';
 import { readLayers } from './settings/sources.js';
 import type { Spinner } from './ui.js';
@@ -68,6 +78,19 @@ export async function resolveQuietly(deps: Deps, args: Parsed): Promise<(key: Ke
   const resolved = resolve(sources.layers);
   const refused = new Set(refusedProjectKeys(resolved, args.trustProjectEnv));
   return (key) => (refused.has(key) ? undefined : resolved[key]?.value.trim() || undefined);
+}
+
+/**
+ * The settings as every source gives them, neither validated nor announced, nor completed by a
+ * secret command: what the dashboard shows. Also every secret value a source holds, for redaction.
+ */
+export async function resolveForDisplay(
+  deps: Deps,
+  args: Parsed,
+): Promise<{ resolved: Partial<Record<Key, Resolved>>; secrets: string[] }> {
+  const { layers } = await sourcesOf(deps, args);
+  const secrets = layers.flatMap((l) => KEYS.filter((k) => spec(k).secret).map((k) => l.values[k] ?? '')).filter(Boolean);
+  return { resolved: resolve(layers), secrets };
 }
 
 /**

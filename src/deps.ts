@@ -30,4 +30,7 @@ export interface Deps {
   fromTerminal: boolean;
   /** Paths of this executable, so that PATH lookup never finds codex-wrap as codex. */
   self: readonly string[];
+  /** The command that starts codex-wrap again (node and its script): the dashboard's runs. */
+  launcher?: readonly string[];
+  platform?: NodeJS.Platform;
 }

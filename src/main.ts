@@ -11,7 +11,7 @@ import { printToken } from './commands/token.js';
 import { type Context, loadContext } from './context.js';
 import type { Deps } from './deps.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { printBoth, runPlainCodex } from './session/passthrough.js';
 import { runSession } from './session/session.js';
 import { type Parsed, parseArgs } from './settings/args.js';
@@ -22,6 +22,8 @@ export type { Deps } from './deps.js';
 
 /** `check` (with execa) is loaded only when it runs: a session's start-up does not pay for it (issue #12). */
 const loadCheck = () => import('./commands/check.js');
+/** Likewise the dashboard, its web server and page. */
+const loadDashboard = () => import('./commands/dashboard.js');
 
 /** Runs codex-wrap; never throws: failures are printed (redacted) and become the exit code. */
 export async function main(deps: Deps): Promise<number> {
@@ -32,7 +34,7 @@ export async function main(deps: Deps): Promise<number> {
   try {
     args = parseArgs(deps.argv, deps.env);
     log = createLogger({ write: deps.stderr, verbose: args.verbose, now: deps.clock.now });
-    const without = await withoutSettings(deps, args);
+    const without = await withoutSettings(deps, args, log);
     if (without !== undefined) return without;
     // The spinner only when a person watches stderr and nothing else writes to it.
     const spinner = createSpinner(deps.stderr, deps.stderrIsTTY && !args.verbose);
@@ -54,7 +56,7 @@ export async function main(deps: Deps): Promise<number> {
 }
 
 /** The commands that need no settings; undefined for the others. */
-async function withoutSettings(deps: Deps, args: Parsed): Promise<number | undefined> {
+async function withoutSettings(deps: Deps, args: Parsed, log: Logger): Promise<number | undefined> {
   if (args.help) return printBoth(deps, args, '--help', helpText());
   if (args.version) return printBoth(deps, args, '--version', `codex-wrap ${deps.version}\n`);
   // Codex commands that never call the model run as plain Codex (issue #9): no settings, no token.
@@ -62,6 +64,8 @@ async function withoutSettings(deps: Deps, args: Parsed): Promise<number | undef
   if (args.command === 'status') return printStatus(deps, args.json);
   if (args.command === 'allow') return allowProject(deps, args.target);
   if (args.command === 'deny') return denyProject(deps, args.target);
+  // The dashboard shows broken settings rather than refusing to start; each run checks its own.
+  if (args.command === 'dashboard') return (await loadDashboard()).dashboardCommand(deps, args, log);
   if (args.command === 'codex' && deps.env[SESSION_MARKER]) {
     throw new WrapError('codex-wrap is already running here (this shell was started by Codex under codex-wrap)', {
       hint: 'run codex directly inside a codex-wrap session, or unset CODEX_WRAP_SESSION',

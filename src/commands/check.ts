@@ -7,15 +7,15 @@ import { access, stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { type Provider, planProfile, profileProvider, untouchable } from '../codex/config.js';
 import { findCodex } from '../codex/spawn.js';
-import { type Context, resolveQuietly } from '../context.js';
+import { type Context, loadContext, resolveQuietly } from '../context.js';
 import type { Deps } from '../deps.js';
 import { describeFailure, WrapError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
 import type { Parsed } from '../settings/args.js';
 import { KEYS, spec } from '../settings/resolve.js';
 import { tokenSource } from '../token/chain.js';
 import { jwtClaims, MOCK_TOKEN } from '../token/source.js';
-import { paint } from '../ui.js';
+import { createSpinner, paint } from '../ui.js';
 
 export interface Check {
   name: string;
@@ -98,13 +98,14 @@ async function codexHomeCheck(deps: Deps, codexHome: string, profile?: { model: 
   }
 }
 
-type SettingsLines = Record<string, { value: string; from: string }>;
+export type SettingsLines = Record<string, { value: string; from: string }>;
 
-export function settingsLines(ctx: Context): SettingsLines {
+/** Each resolved setting with where it came from; secrets as [redacted]. Pure. */
+export function settingsLines(resolved: Context['resolved']): SettingsLines {
   const out: SettingsLines = {};
   for (const key of KEYS) {
-    const resolved = ctx.resolved[key];
-    if (resolved) out[key] = { value: spec(key).secret ? '[redacted]' : resolved.value, from: resolved.from };
+    const r = resolved[key];
+    if (r) out[key] = { value: spec(key).secret ? '[redacted]' : r.value, from: r.from };
   }
   return out;
 }
@@ -124,27 +125,57 @@ export async function runChecks(ctx: Context): Promise<Check[]> {
 /** `codex-wrap check`: exit 0 only if every line passes. An IdP's error text could echo anything: redacted like every log line. */
 export async function checkCommand(ctx: Context, color: 0 | 1): Promise<number> {
   const out = (text: string) => ctx.deps.stdout(ctx.log.redact(text));
-  return printChecks(out, await runChecks(ctx), settingsLines(ctx), ctx.args.json, color);
+  return printChecks(out, await runChecks(ctx), settingsLines(ctx.resolved), ctx.args.json, color);
 }
 
-/** `check` when the settings themselves fail: that one line (redacted: a problem can quote a value). Undefined: printed. */
 /**
  * `check` when the settings themselves fail: that line (redacted: a problem can quote a value),
  * then every line that does not need them. Undefined: printed.
  */
 export async function printSettingsFailure(deps: Deps, args: Parsed, log: Logger, err: unknown, color: 0 | 1): Promise<undefined> {
   if (!(err instanceof WrapError)) throw err;
+  printChecks((text) => deps.stdout(log.redact(text)), await failedSettingsChecks(deps, args, err), undefined, args.json, color);
+  return undefined;
+}
+
+async function failedSettingsChecks(deps: Deps, args: Parsed, err: WrapError): Promise<Check[]> {
   const setting = await resolveQuietly(deps, args);
   const skipped = 'not checked: the settings above are not usable';
-  const checks: Check[] = [
+  return [
     { name: 'settings', ok: false, detail: [err.message, ...err.details].join('; ') },
     { name: 'token', ok: false, detail: skipped },
     { name: 'gateway', ok: false, detail: skipped },
     await codexCheck(deps, setting('CODEX_BIN')),
     await codexHomeCheck(deps, setting('CODEX_HOME') ?? `${deps.home}/.codex`),
   ];
-  printChecks((text) => deps.stdout(log.redact(text)), checks, undefined, args.json, color);
-  return undefined;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  checks: Check[];
+}
+
+/** What `check --json` reports, for the dashboard's button: settings loaded afresh, output redacted, nothing printed. */
+export async function checkReport(deps: Deps, args: Parsed): Promise<CheckReport> {
+  const log = createLogger({ write: () => {}, verbose: false });
+  let checks: Check[];
+  let ctx: Context | undefined;
+  try {
+    ctx = await loadContext(
+      deps,
+      args,
+      log,
+      createSpinner(() => {}, false),
+    );
+    checks = await runChecks(ctx);
+  } catch (err) {
+    if (!(err instanceof WrapError)) throw err;
+    checks = await failedSettingsChecks(deps, args, err);
+  } finally {
+    await ctx?.net.close();
+  }
+  const redacted = checks.map((c) => ({ ...c, detail: log.redact(c.detail) }));
+  return { ok: redacted.every((c) => c.ok), checks: redacted };
 }
 
 function printChecks(

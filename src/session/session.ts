@@ -184,6 +184,8 @@ function snapshot(ctx: Context, auth: Auth, first: Token, startedAt: number): ()
     pid: deps.pid,
     cwd: deps.cwd,
     mode: settings.mock ? 'mock' : settings.proxy ? 'proxy' : 'direct',
+    model: settings.model,
+    gateway: settings.baseUrl?.host,
     startedAt,
     tokenExpiresAt: (auth.refresher?.current() ?? first).expiresAt,
     lastRefreshAt: auth.refresher?.stats.lastRefreshAt,

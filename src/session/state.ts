@@ -12,6 +12,9 @@ export interface SessionState {
   pid: number;
   cwd: string;
   mode: 'proxy' | 'direct' | 'mock';
+  /** The model Codex is pinned to, and the gateway's host (none: the mock model). */
+  model?: string;
+  gateway?: string;
   startedAt: number;
   tokenExpiresAt: number;
   lastRefreshAt?: number;

@@ -8,7 +8,7 @@ import { ExitCode, WrapError } from '../errors.js';
 import { type Key, parseBool } from './resolve.js';
 
 /** codex-wrap's own commands: names Codex does not use, so an alias never changes a Codex command. */
-export const COMMANDS = ['status', 'check', 'print-config', 'token', 'allow', 'deny'] as const;
+export const COMMANDS = ['status', 'check', 'print-config', 'token', 'allow', 'deny', 'dashboard'] as const;
 /** `codex`: everything else, which runs Codex. */
 export type CommandName = 'codex' | (typeof COMMANDS)[number];
 
@@ -23,6 +23,8 @@ export interface Parsed {
   envFiles: string[];
   /** `allow` / `deny`: the project file or directory named, if any. */
   target?: string;
+  /** `dashboard --port N` (0: any free port) and `--no-open`. */
+  dashboard: { port: number; open: boolean };
   trustProjectEnv: boolean;
   verbose: boolean;
   debug: boolean;
@@ -115,6 +117,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const command = !afterDashDash && (COMMANDS as readonly string[]).includes(rest[0] ?? '') ? (rest[0] as CommandName) : 'codex';
   let json = false;
   let target: string | undefined;
+  let dashboard = { port: 0, open: true };
   if (command !== 'codex') {
     // codex-wrap's own commands take its options after them too (`check --verbose`).
     const after = buildProgram(false);
@@ -123,6 +126,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     const extra = [...after.args];
     json = extra.includes('--json') && (command === 'status' || command === 'check');
     if ((command === 'allow' || command === 'deny') && extra.length === 1 && !extra[0].startsWith('-')) target = extra.shift();
+    if (command === 'dashboard') dashboard = dashboardOptions(extra);
     const unknown = extra.filter((a) => !(a === '--json' && json));
     if (unknown.length > 0) {
       throw new WrapError(`codex-wrap ${command} does not take ${unknown.join(' ')}`, {
@@ -146,6 +150,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     flags,
     envFiles: opts.envFile,
     target,
+    dashboard,
     trustProjectEnv: Boolean(opts.trustProjectEnv) || parseBool(env.CODEX_WRAP_TRUST_PROJECT_ENV ?? '') === true,
     verbose: Boolean(opts.verbose || opts.debug) || debugEnv,
     debug: Boolean(opts.debug),
@@ -153,4 +158,27 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     version: Boolean(opts.version),
     codexArgs: command === 'codex' ? rest : [],
   };
+}
+
+/** Takes `--port N` / `--port=N` and `--no-open` out of the words after `dashboard`. */
+function dashboardOptions(extra: string[]): { port: number; open: boolean } {
+  const out = { port: 0, open: true };
+  for (let i = 0; i < extra.length; ) {
+    const word = extra[i];
+    if (word === '--no-open') {
+      out.open = false;
+      extra.splice(i, 1);
+    } else if (word === '--port' || word.startsWith('--port=')) {
+      const value = word === '--port' ? extra[i + 1] : word.slice('--port='.length);
+      extra.splice(i, word === '--port' ? 2 : 1);
+      if (!/^\d{1,5}$/.test(value ?? '') || Number(value) > 65535) {
+        throw new WrapError(`--port needs a port number from 0 to 65535, not "${value ?? ''}"`, {
+          hint: 'leave --port out for any free port',
+          exitCode: ExitCode.usage,
+        });
+      }
+      out.port = Number(value);
+    } else i++;
+  }
+  return out;
 }

@@ -33,6 +33,8 @@ Commands (codex-wrap's own; \`codex-wrap -- <word>\` sends <word> to Codex as a 
   print-config        the config.toml and codex command line that would be used (changes nothing)
   token               print a valid access token on stdout
   allow [PATH]        approve this project's .codex-wrap.env as it is now (deny [PATH] takes it back)
+  dashboard [--port N] [--no-open]
+                      a local web page: sessions live, settings and check, start Codex in a directory
 
 Examples:
   codex-wrap exec "explain this repo"        one non-interactive turn (in a git repository)

@@ -18,3 +18,5 @@ export const sessionsDir = (env: Env, home: string) => join(stateDir(env, home),
 export const logsDir = (env: Env, home: string) => join(stateDir(env, home), 'logs');
 /** Approved project files (`codex-wrap allow`). */
 export const allowDir = (env: Env, home: string) => join(stateDir(env, home), 'allowed');
+/** The dashboard's login pages for the browser it opens (the token stays off every command line). */
+export const dashboardDir = (env: Env, home: string) => join(stateDir(env, home), 'dashboard');

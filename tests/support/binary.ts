@@ -1,9 +1,14 @@
 /** Runs the built codex-wrap as a user would: a separate node process. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/codex-wrap.js', import.meta.url));
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The clone's root: above tests/support/, or above .build/ when a script bundles this file. */
+export const ROOT = [fileURLToPath(new URL('../..', import.meta.url)), fileURLToPath(new URL('..', import.meta.url))].find((d) =>
+  existsSync(join(d, 'bin', 'codex-wrap.js')),
+) as string;
+export const BIN = join(ROOT, 'bin', 'codex-wrap.js');
 
 export interface Done {
   code: number | null;

@@ -84,7 +84,7 @@ function sse(res: http.ServerResponse, events: Array<Record<string, unknown>>): 
  * request thus comes after the command has run: with `sleep 7` and 6-second tokens, after the
  * first token has expired.
  */
-export function toolModel(command: string): Handler {
+export function toolModel(command: string, answerText?: string): Handler {
   return (_req, res, body) => {
     const input = (JSON.parse(body) as { input?: Array<{ type?: string; output?: unknown }> }).input ?? [];
     const result = input.find((i) => i.type === 'function_call_output');
@@ -103,7 +103,7 @@ export function toolModel(command: string): Handler {
       ]);
       return;
     }
-    const text = `The command \`${command}\` ran; the model saw its result after a token refresh.`;
+    const text = answerText ?? `The command \`${command}\` ran; the model saw its result after a token refresh.`;
     const message = { type: 'message', id: 'msg_2', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
     sse(res, [
       { type: 'response.created', response: { id: 'resp_2' } },
