@@ -34,7 +34,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-for (const file of ['index.html', 'style.css']) await copyFile(`src/dashboard/page/${file}`, `dist/dashboard/${file}`);
+for (const file of ['index.html', 'style.css', 'favicon.svg']) await copyFile(`src/dashboard/page/${file}`, `dist/dashboard/${file}`);
 
 // The demo and the benchmark run from a clone: their test servers stay external node_modules imports.
 for (const name of ['demo', 'bench', 'screenshot'].filter((n) => process.argv.includes(`--${n}`))) {

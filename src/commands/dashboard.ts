@@ -23,8 +23,10 @@ export const ASSETS_DIR = fileURLToPath(new URL('./dashboard/', import.meta.url)
 
 export async function readAssets(dir: string): Promise<Assets> {
   try {
-    const [html, js, css] = await Promise.all(['index.html', 'app.js', 'style.css'].map((f) => readFile(join(dir, f), 'utf8')));
-    return { html, js, css };
+    const [html, js, css, icon] = await Promise.all(
+      ['index.html', 'app.js', 'style.css', 'favicon.svg'].map((f) => readFile(join(dir, f), 'utf8')),
+    );
+    return { html, js, css, icon };
   } catch {
     throw new WrapError(`the dashboard's page is missing from this installation (${dir})`, {
       hint: 'reinstall codex-wrap, or run npm run build in a clone',
@@ -66,6 +68,7 @@ export async function dashboardCommand(deps: Deps, args: Parsed, log: Logger, as
   });
   await sessions.ready;
   let removeLaunchPage = async () => {};
+  let unsubscribe = () => {};
   try {
     dashboard = await startDashboard({
       port: args.dashboard.port,
@@ -99,11 +102,10 @@ export async function dashboardCommand(deps: Deps, args: Parsed, log: Logger, as
         pid: deps.pid,
       }).catch(() => async () => {});
     }
+    // Subscribed until the end: a signal with no handler of ours left would kill the process
+    // (signal-exit, loaded with the token cache's lock, re-raises a signal nobody else handles).
     const signal = await new Promise<NodeJS.Signals>((done) => {
-      const off = deps.onSignal((s) => {
-        off();
-        done(s);
-      });
+      unsubscribe = deps.onSignal(done);
     });
     log.verbose(`dashboard: ${signal}, stopping`);
     return 0;
@@ -112,5 +114,6 @@ export async function dashboardCommand(deps: Deps, args: Parsed, log: Logger, as
     await runs.close();
     await dashboard?.close();
     await removeLaunchPage();
+    unsubscribe();
   }
 }

@@ -15,6 +15,7 @@ export interface Assets {
   html: string;
   js: string;
   css: string;
+  icon: string;
 }
 
 export interface DashboardOptions {
@@ -148,6 +149,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     if (path === '/') return send(res, 200, 'text/html; charset=utf-8', o.assets.html);
     if (path === '/app.js') return send(res, 200, 'text/javascript; charset=utf-8', o.assets.js);
     if (path === '/style.css') return send(res, 200, 'text/css; charset=utf-8', o.assets.css);
+    if (path === '/favicon.svg' || path === '/favicon.ico') return send(res, 200, 'image/svg+xml', o.assets.icon);
     throw new HttpError(404, 'no such page');
   };
 

@@ -4,7 +4,7 @@
  * put on the page as text, never as markup.
  */
 import type { SessionState } from '../../session/state.js';
-import type { RunItem } from '../events.js';
+import { finalAnswer, type RunItem } from '../events.js';
 import type { RunEvent, RunSummary } from '../runs.js';
 
 interface RunView {
@@ -144,12 +144,10 @@ function renderRunHead(view: RunView): void {
     head.append(stop);
   }
   view.element.dataset.state = summary.state;
-  const answer = view.element.querySelector('.answer');
-  answer?.remove();
+  view.element.querySelector('.answer')?.remove();
   if (summary.state !== 'running') {
-    const messages = [...view.items.values()].filter((i) => i.kind === 'message');
-    const last = messages[messages.length - 1];
-    if (last) view.element.append(el('div', { class: 'answer' }, el('strong', {}, 'Final answer'), last.text));
+    const answer = finalAnswer([...view.items.values()]);
+    if (answer !== undefined) view.element.append(el('div', { class: 'answer' }, el('strong', {}, 'Final answer'), answer));
   }
   tick();
 }
