@@ -22,11 +22,22 @@ if (!available && !browserRequired()) {
 }
 const suite = available || browserRequired() ? describe : describe.skip;
 
+/** Polls from the test's side: the page's policy forbids evaluating strings, as it should. */
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 suite('the dashboard in a real browser', () => {
   let browser: Browser;
   let dashboard: DashboardProcess | undefined;
   let gateway: Upstream | undefined;
   let problems: string[];
+  /** What a test started beside the dashboard, ended after it whatever happened. */
+  let cleanup: Array<() => unknown> = [];
 
   beforeAll(async () => {
     if (!available)
@@ -37,6 +48,8 @@ suite('the dashboard in a real browser', () => {
     await browser?.close();
   });
   afterEach(async () => {
+    for (const end of cleanup) await end();
+    cleanup = [];
     await dashboard?.stop();
     await gateway?.close();
     dashboard = undefined;
@@ -84,15 +97,14 @@ suite('the dashboard in a real browser', () => {
     // A session started elsewhere (a terminal), with a Codex that just waits.
     const fake = await writeFakeCodex();
     const session = startBinary(['exec', 'x'], { env: { ...env, CODEX_BIN: fake.bin, FAKE_CODEX_MODE: 'sleep:60' }, cwd: work });
+    cleanup.push(() => session.child.kill('SIGKILL'));
     const row = `#sessions tbody tr[data-pid="${session.child.pid}"]`;
     await page.waitForSelector(row, { timeout: 15_000 });
     await expect(page.textContent(`${row} td.dir`)).resolves.toBe(work);
     await expect(page.textContent(`${row} td:nth-child(3)`)).resolves.toBe('mock');
     const before = await page.textContent(`${row} .countdown`);
     expect(before).toMatch(/^in 1[45] m \d\d s$/);
-    await page.waitForFunction(`document.querySelector('${row} .countdown')?.textContent !== ${JSON.stringify(before)}`, undefined, {
-      timeout: 5000,
-    });
+    await until(async () => (await page.textContent(`${row} .countdown`)) !== before, 5000);
 
     // A task from the page: the real Codex, the built-in mock model.
     await page.fill('#dir', work);
@@ -105,7 +117,7 @@ suite('the dashboard in a real browser', () => {
     await page.fill('#dir', join(work, 'missing'));
     await page.fill('#prompt', 'x');
     await page.click('#start');
-    await page.waitForFunction("document.querySelector('#start-error')?.textContent?.includes('does not exist')");
+    await until(async () => (await page.textContent('#start-error'))?.includes('does not exist') ?? false, 10_000);
 
     // The session ends: its row goes.
     session.child.kill('SIGTERM');
