@@ -151,11 +151,23 @@ export interface ConfigPlan {
 
 const readConfig = async (path: string) => (await readRegular(path, { maxBytes: MAX_CONFIG_FILE, follow: true }))?.text;
 
+/**
+ * The profile file as codex-wrap creates it (what the TOML libraries write from nothing). A file
+ * that still reads exactly so is up to date, which a session sees without loading them (issue #12:
+ * 10–13 ms of every start). Pure.
+ */
+export function freshProfile(model: string, provider: Provider): string {
+  const str = (v: string) => JSON.stringify(v);
+  const table = Object.entries(provider).map(([k, v]) => `${k} = ${str(v)}`);
+  return `model = ${str(model)}\nmodel_provider = ${str(PROVIDER_ID)}\n\n[model_providers.${PROVIDER_ID}]\n${table.join('\n')}\n\n`;
+}
+
 /** What writing the profile would do, without writing: for the run, `check` and `print-config`. */
 export async function planProfile(codexHome: string, model: string, provider: Provider): Promise<ConfigPlan> {
   const link = profileFile(codexHome);
   const path = await realpath(link).catch(() => link);
   const before = await readConfig(path);
+  if (before !== undefined && before === freshProfile(model, provider)) return { link, path, before, after: before, outcome: 'unchanged' };
   const after = renderCodexConfig(await loadToml(), before ?? '', model, provider, path);
   const outcome = before === undefined ? 'created' : after === before ? 'unchanged' : 'updated';
   return { link, path, before, after, outcome };

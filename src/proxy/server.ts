@@ -25,6 +25,13 @@ export interface AuthProxy {
   /** What Codex uses as its provider's base_url. */
   baseUrl: string;
   stats: ProxyStats;
+  /**
+   * Loads the HTTP client now, while Codex starts, rather than on Codex's first request: undici
+   * compiles its WebAssembly parser as it loads, V8 then optimises it on a background thread, and
+   * Node waits for that at exit — loaded on the first request, a short session ended 65–125 ms late
+   * (issue #12). Nothing to load for the mock model.
+   */
+  warm(): void;
   close(): Promise<void>;
 }
 
@@ -149,7 +156,9 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   const pipe = (answer: Answer, res: ServerResponse) => {
     if (answer.statusCode >= 500) stats.upstreamErrors += 1;
     res.writeHead(answer.statusCode, forwardHeaders(answer.headers));
-    res.flushHeaders();
+    // A stream's headers go out at once (its first event may be long in coming); any other answer's
+    // go with its body, in one write.
+    if (String(answer.headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
     answer.body.on('error', () => res.destroy());
     answer.body.pipe(res);
   };
@@ -222,6 +231,9 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   return {
     baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
     stats,
+    warm() {
+      if (options.upstream) loadUndici().catch(() => {});
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

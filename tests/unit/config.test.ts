@@ -1,5 +1,5 @@
 import { parse } from 'smol-toml';
-import { providerTable, renderCodexConfig as render, untouchable } from '../../src/codex/config.js';
+import { freshProfile, providerTable, renderCodexConfig as render, untouchable } from '../../src/codex/config.js';
 import { WrapError } from '../../src/errors.js';
 import { loadToml, type Toml } from '../../src/lazy.js';
 
@@ -108,3 +108,13 @@ test.each([
   [{ uid: 1, mode: 0o100444 }, 1, '/c is read-only (mode 0444); codex-wrap leaves it alone'],
   [{ uid: 1, mode: 0o100400 }, 1, '/c is read-only (mode 0400); codex-wrap leaves it alone'],
 ])('untouchable %#', (st, uid, want) => expect(untouchable(st, '/c', uid)).toBe(want));
+
+// The run skips the TOML libraries when the profile reads exactly as codex-wrap creates it: that
+// text must be what they write from nothing, or every start would load them for nothing.
+test.each([
+  ['gpt-4-internal', 'https://llm.example.com/v1'],
+  ['model "quoted" \\ back', 'http://127.0.0.1:4000/v1?x=1'],
+  ['modèle-é-ü', 'https://gw.example.com/v1'],
+])('the fresh profile for %j is what the TOML libraries create', (model, base) => {
+  expect(freshProfile(model, providerTable(base))).toBe(renderCodexConfig('', model, providerTable(base)));
+});

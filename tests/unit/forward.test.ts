@@ -68,3 +68,14 @@ test.each([
   ['http://evil/v1/responses', undefined],
   ['*', undefined],
 ])('confinedPath(%p) = %p', (target, want) => expect(confinedPath(target)).toBe(want));
+
+test.each([
+  ['{"input":"says max_output_tokens in a string"}', '{"max_output_tokens":7,"input":"says max_output_tokens in a string"}'],
+  ['\n{"a":1}\n', '\n{"max_output_tokens":7,"a":1}\n'],
+  ['{"max_output_tokens":3}', '{"max_output_tokens":3}'],
+  ['[1]', '[1]'],
+  ['  ', '  '],
+  ['', ''],
+])('withMaxTokens, with and without the fast path: %j', (body, want) => {
+  expect(withMaxTokens(Buffer.from(body), 7).toString()).toBe(want);
+});
