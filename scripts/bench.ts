@@ -9,6 +9,8 @@
  * - a model-free command: `codex-wrap completion bash` against `codex completion bash`;
  * - end to end: `codex-wrap exec` with the real Codex against plain `codex exec`, same loopback gateway;
  * - wake-ups of codex-wrap's main thread in 10 s while Codex idles.
+ * `--quick` for fewer runs; BENCH_PROF=<dir> writes CPU profiles of both proxies there;
+ * BENCH_MAX_TOKENS=0 sends request bodies through unbuffered.
  */
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,7 +76,7 @@ async function codexWrapProxy(upstream: string): Promise<string> {
     upstream: new URL(upstream),
     sessionKey: key,
     tokens: { token: async () => 'bench-token', forceRefresh: async () => 'bench-token' },
-    maxTokens: 4096,
+    maxTokens: Number(process.env.BENCH_MAX_TOKENS ?? 4096),
     net: createNet({}),
   });
   return proxy.baseUrl;
@@ -110,7 +112,8 @@ interface ProxyProcess {
 }
 
 function startProxyProcess(role: 'proxy' | 'pipe', upstream: string): Promise<ProxyProcess> {
-  const child = fork(fileURLToPath(import.meta.url), ['--role', role, upstream], { stdio: 'inherit' });
+  const execArgv = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--role', role, upstream], { stdio: 'inherit', execArgv });
   const cpu = () =>
     new Promise<number>((resolve) => {
       child.once('message', (m) => resolve((m as { cpu: number }).cpu));
@@ -250,7 +253,7 @@ async function bench(): Promise<void> {
     }
   }
   const gb = (STREAM_RUNS * STREAM_MB * 1024 * 1024) / 1e9;
-  for (const p of [proxy, pipe]) p.child.kill();
+  for (const p of [proxy, pipe]) p.child.kill('SIGINT');
   agent.destroy();
 
   const [bare, wrapped] = medians(
@@ -389,6 +392,7 @@ if (!isMainThread) {
 } else if (process.argv[2] === '--role') {
   const role = process.argv[3];
   const url = await (role === 'proxy' ? codexWrapProxy : pipeProxy)(process.argv[4]);
+  process.on('SIGINT', () => process.exit(0)); // a profile (BENCH_PROF) is written at exit
   process.on('message', () => {
     const u = process.cpuUsage();
     process.send?.({ cpu: (u.user + u.system) / 1000 });

@@ -58,7 +58,8 @@ const code = await main({
 });
 
 // main closed everything it opened. Exit now rather than when Node finds the loop empty: V8 may
-// still be optimising undici's WebAssembly parser on a background thread, and Node would wait for
-// it (issue #12: 40–65 ms at the end of a short session). Output still queued is written first.
+// still be optimising undici's WebAssembly parser (the IdP's requests) on a background thread, and
+// Node would wait for it (issue #12: 40–65 ms at the end of a short session). Queued output is
+// written first.
 const streams = [process.stdout, process.stderr].filter((s) => s.writableLength > 0 && !s.destroyed);
 Promise.all(streams.map((s) => new Promise((resolve) => s.write('', resolve)))).then(() => process.exit(code));

@@ -6,13 +6,12 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Dispatcher } from 'undici';
-import { loadUndici } from '../lazy.js';
 import type { Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from './forward.js';
 import { BodyTooLarge, readAll, sendError } from './http.js';
 import { serveMock } from './mock-model.js';
+import { sendUpstream, type UpstreamAnswer } from './upstream.js';
 
 export interface ProxyStats {
   requests: number;
@@ -25,13 +24,6 @@ export interface AuthProxy {
   /** What Codex uses as its provider's base_url. */
   baseUrl: string;
   stats: ProxyStats;
-  /**
-   * Loads the HTTP client now, while Codex starts, rather than on Codex's first request: undici
-   * compiles its WebAssembly parser as it loads, V8 then optimises it on a background thread, and
-   * Node waits for that at exit — loaded on the first request, a short session ended 65–125 ms late
-   * (issue #12). Nothing to load for the mock model.
-   */
-  warm(): void;
   close(): Promise<void>;
 }
 
@@ -42,7 +34,7 @@ export interface ProxyOptions {
   tokens: Pick<Refresher, 'token' | 'forceRefresh'>;
   maxTokens: number;
   /** How to reach the gateway (HTTPS_PROXY, extra CAs); net.ts makes it. */
-  net: Pick<Net, 'dispatcherFor'>;
+  net: Pick<Net, 'agentFor'>;
   log?: (message: string) => void;
   /** Removes secrets from text that goes back to Codex (an IdP's error could echo one). */
   redact?: (text: string) => string;
@@ -55,7 +47,7 @@ export interface ProxyOptions {
 /**
  * How long the gateway may take before its answer starts: long enough for a model that thinks for
  * minutes before it streams (gateways send headers first, but some buffer), short of forever.
- * Between chunks of a started answer undici's 300 s applies, as Codex's own stream_idle_timeout.
+ * Between chunks of a started answer BODY_IDLE_MS applies, as Codex's own stream_idle_timeout.
  */
 export const UPSTREAM_HEADERS_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -66,6 +58,12 @@ interface Body {
 }
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The error code, or the message where it says more (a proxy's refusal names the proxy and its status). */
+const describeReach = (err: Error) => {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code && code !== 'EPROXY' ? code : err.message;
+};
 
 function abortedByClient(err: Error): boolean {
   return err.name === 'AbortError' || ['ABORT_ERR', 'UND_ERR_ABORTED'].includes(String((err as NodeJS.ErrnoException).code));
@@ -119,21 +117,20 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     return { first: streamed, again: () => recorded };
   };
 
-  const send = async (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) => {
-    const [{ request }, dispatcher] = await Promise.all([loadUndici(), options.net.dispatcherFor(url)]);
+  const send = (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) => {
     const headers = forwardHeaders(req.headers, Buffer.isBuffer(body) ? ['authorization', 'content-length'] : ['authorization']);
     headers.authorization = `Bearer ${token}`;
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    return request(url, {
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+    return sendUpstream(url, {
+      method: req.method ?? 'GET',
       headers,
       body: hasBody ? body : undefined,
       signal,
-      dispatcher,
-      headersTimeout: options.headersTimeoutMs ?? UPSTREAM_HEADERS_TIMEOUT_MS,
+      agent: options.net.agentFor(url),
+      headersTimeoutMs: options.headersTimeoutMs ?? UPSTREAM_HEADERS_TIMEOUT_MS,
     });
   };
-  type Answer = Awaited<ReturnType<typeof send>>;
+  type Answer = UpstreamAnswer;
 
   /** client-go's rule: refresh only if the rejected token is still the current one; retry once. Undefined: answered. */
   const retryAfter401 = async (rejected: Answer, token: string, resend: (token: string) => Promise<Answer>, res: ServerResponse) => {
@@ -198,17 +195,12 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     }
     stats.upstreamErrors += 1;
     const target = options.upstream ? options.upstream.origin : 'the mock model';
-    if ((err as NodeJS.ErrnoException).code === 'UND_ERR_HEADERS_TIMEOUT') {
+    if ((err as NodeJS.ErrnoException).code === 'HEADERS_TIMEOUT') {
       const seconds = Math.round((options.headersTimeoutMs ?? UPSTREAM_HEADERS_TIMEOUT_MS) / 1000);
       sendError(res, 504, 'upstream_timeout', `codex-wrap proxy: ${target} sent no answer within ${seconds} s`);
       return;
     }
-    sendError(
-      res,
-      502,
-      'upstream_unreachable',
-      redact(`codex-wrap proxy: cannot reach ${target}: ${(err as NodeJS.ErrnoException).code ?? err.message}`),
-    );
+    sendError(res, 502, 'upstream_unreachable', redact(`codex-wrap proxy: cannot reach ${target}: ${describeReach(err)}`));
   };
 
   const server = http.createServer({ noDelay: true }, (req, res) => {
@@ -231,9 +223,6 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   return {
     baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
     stats,
-    warm() {
-      if (options.upstream) loadUndici().catch(() => {});
-    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

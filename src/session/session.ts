@@ -54,7 +54,7 @@ export async function runSession(ctx: Context): Promise<number> {
     const args = codexArgs({ userArgs: ctx.args.codexArgs, model: settings.model, provider: providerTable(address) });
     const secrets = [settings.oauth?.clientSecret, settings.proxy ? first.value : undefined].filter((x): x is string => !!x);
     if (isInteractive(ctx.args.codexArgs) && ctx.args.verbose) restoreLog = await logToFile(ctx);
-    const running = runCodex({
+    const code = await runCodex({
       bin,
       args,
       cwd: deps.cwd,
@@ -63,9 +63,6 @@ export async function runSession(ctx: Context): Promise<number> {
       fromTerminal: deps.fromTerminal,
       endWithUs: true,
     });
-    // Codex has been spawned (runCodex does that before it waits): what the proxy needs loads meanwhile.
-    auth.proxy?.warm();
-    const code = await running;
     const { proxy, refresher } = auth;
     const summary = proxy
       ? `; ${count(proxy.stats.requests, 'request')} proxied, ${proxy.stats.retries} retried after 401, ${count(refresher?.stats.refreshes ?? 0, 'refresh', 'refreshes')}`

@@ -58,6 +58,37 @@ describe('corporate networks', () => {
     expect(proxy.tunnels).toEqual([new URL(tls.origin).host, new URL(gw.origin).host]);
   });
 
+  test('HTTP_PROXY with credentials in its URL: IdP and gateway tunnel through it, each with Proxy-Authorization', async () => {
+    const proxy = await startConnectProxy({ credentials: 'me:p@ss' });
+    const r = await w.run(['--no-cache', 'exec', 'x'], {
+      HTTP_PROXY: proxy.url.replace('//', '//me:p%40ss@'),
+      FAKE_CODEX_MODE: 'request:through the proxy',
+    });
+    await proxy.close();
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect((await w.readReport()).answer?.status).toBe(200);
+    expect(proxy.tunnels).toEqual([new URL(w.idp.tokenEndpoint).host, new URL(w.gateway.baseUrl).host]);
+    expect(proxy.authorizations).toEqual([
+      `Basic ${Buffer.from('me:p@ss').toString('base64')}`,
+      `Basic ${Buffer.from('me:p@ss').toString('base64')}`,
+    ]);
+  });
+
+  test('a proxy that refuses the tunnel to the gateway: Codex gets a 502 that names the proxy', async () => {
+    const proxy = await startConnectProxy({ credentials: 'me:right' });
+    const r = await w.run(['--no-cache', 'exec', 'x'], {
+      HTTP_PROXY: proxy.url,
+      NO_PROXY: new URL(w.idp.tokenEndpoint).host,
+      FAKE_CODEX_MODE: 'request:refused',
+    });
+    await proxy.close();
+    expect(r.code).toBe(1);
+    const answer = (await w.readReport()).answer;
+    expect(answer?.status).toBe(502);
+    expect(answer?.text).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: the proxy 127\.0\.0\.1:\d+ refused the tunnel \(HTTP 407\)/);
+    expect(w.gateway.requests).toEqual([]);
+  });
+
   test('NO_PROXY exempts a host', async () => {
     const tls = await startHttps();
     const proxy = await startConnectProxy();

@@ -45,8 +45,12 @@ export function makeCa(dir: string): TestCa {
   };
 }
 
-export async function startConnectProxy(): Promise<{ url: string; tunnels: string[]; close(): Promise<void> }> {
+/** A CONNECT proxy; with `credentials` ("user:pass") it refuses (407) a tunnel without them. */
+export async function startConnectProxy(
+  o: { credentials?: string } = {},
+): Promise<{ url: string; tunnels: string[]; authorizations: Array<string | undefined>; close(): Promise<void> }> {
   const tunnels: string[] = [];
+  const authorizations: Array<string | undefined> = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((_req, res) => {
     res.writeHead(405);
@@ -54,6 +58,12 @@ export async function startConnectProxy(): Promise<{ url: string; tunnels: strin
   });
   server.on('connect', (req, client: net.Socket) => {
     tunnels.push(req.url ?? '');
+    authorizations.push(req.headers['proxy-authorization']);
+    client.on('error', () => {});
+    if (o.credentials && req.headers['proxy-authorization'] !== `Basic ${Buffer.from(o.credentials).toString('base64')}`) {
+      client.end('HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     const [host, port] = (req.url ?? '').split(':');
     const upstream = net.connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -70,6 +80,7 @@ export async function startConnectProxy(): Promise<{ url: string; tunnels: strin
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     tunnels,
+    authorizations,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

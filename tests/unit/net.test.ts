@@ -1,4 +1,4 @@
-import { isExempt, proxyFor } from '../../src/net.js';
+import { authority, isExempt, proxyFor } from '../../src/net.js';
 
 test.each([
   ['https://idp.corp/token', { HTTPS_PROXY: 'http://p:3128' }, 'http://p:3128'],
@@ -15,3 +15,8 @@ test.each([
 ])('proxyFor(%s, %j) = %p', (url, env, want) => expect(proxyFor(new URL(url), env)).toBe(want));
 
 test('isExempt without NO_PROXY', () => expect(isExempt(new URL('https://x'), undefined)).toBe(false));
+
+test('authority names a host and port as CONNECT does', () => {
+  expect(authority('gw.example.com', 443)).toBe('gw.example.com:443');
+  expect(authority('::1', 8080)).toBe('[::1]:8080');
+});
