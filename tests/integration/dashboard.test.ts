@@ -3,9 +3,13 @@
  * other web sites out, directory validation, runs through the session path, the live sessions
  * stream, and no secret in anything it sends.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { COOKIE } from '../../src/dashboard/access.js';
+import { openBrowser } from '../../src/dashboard/open.js';
+import { runBinary } from '../support/binary.js';
 import { type DashboardProcess, startDashboardProcess } from '../support/dashboard.js';
 import { call, readEvents, type SseEvent } from '../support/http-client.js';
 import { useWorld } from '../support/world.js';
@@ -189,4 +193,28 @@ test('no secret and no token in any page, answer or event', async () => {
   for (const body of bodies) {
     for (const secret of [w.idp.clientSecret, loginToken, cookieValue, ...tokens]) expect(body).not.toContain(secret);
   }
+});
+
+test('a port that is taken: one line that says what to do, exit 2', async () => {
+  const taken = http.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as AddressInfo).port;
+  const r = await runBinary(['dashboard', '--no-open', '--port', String(port)], { env: w.env(), cwd: w.work });
+  await new Promise<void>((r) => taken.close(() => r()));
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe(
+    `codex-wrap: port ${port} cannot be used (EADDRINUSE) — pick another with --port, or leave --port out for any free port\n`,
+  );
+});
+
+test('the browser opens a private page that forwards to the link, never the link on a command line', async () => {
+  const dir = join(w.home, 'dashboard');
+  const url = 'http://127.0.0.1:1/?token=abc';
+  const remove = await openBrowser(url, { opener: ['/bin/true'], dir, uid: process.getuid?.(), pid: 77 });
+  const file = join(dir, 'login-77.html');
+  expect((await stat(file)).mode & 0o777).toBe(0o600);
+  expect((await stat(dir)).mode & 0o777).toBe(0o700);
+  expect(await readFile(file, 'utf8')).toContain('url=http://127.0.0.1:1/?token=abc');
+  await remove();
+  await expect(stat(file)).rejects.toThrow(/ENOENT/);
 });
