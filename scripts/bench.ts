@@ -150,13 +150,16 @@ const latencyBody = JSON.stringify({
   stream: true,
 });
 
-async function latencies(base: string): Promise<number[]> {
-  for (let i = 0; i < 100; i++) await request(`${base}/responses`, 'POST', latencyBody, true); // warm-up
-  const out: number[] = [];
+/** Per-request times against each base, the bases taken in turn for every request (the same machine load for all). */
+async function latencies(bases: string[]): Promise<number[][]> {
+  for (const base of bases) for (let i = 0; i < 100; i++) await request(`${base}/responses`, 'POST', latencyBody, true); // warm-up
+  const out = bases.map(() => [] as number[]);
   for (let i = 0; i < LATENCY_N; i++) {
-    const t = process.hrtime.bigint();
-    await request(`${base}/responses`, 'POST', latencyBody, true);
-    out.push(Number(process.hrtime.bigint() - t) / 1e6);
+    for (const [j, base] of bases.entries()) {
+      const t = process.hrtime.bigint();
+      await request(`${base}/responses`, 'POST', latencyBody, true);
+      out[j].push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
   }
   return out;
 }
@@ -233,9 +236,7 @@ async function bench(): Promise<void> {
   const gw = await startWorker();
   const [proxy, pipe] = [await startProxyProcess('proxy', gw.url), await startProxyProcess('pipe', gw.url)];
 
-  const direct = await latencies(gw.url);
-  const proxied = await latencies(proxy.url);
-  const piped = await latencies(pipe.url);
+  const [direct, proxied, piped] = await latencies([gw.url, proxy.url, pipe.url]);
 
   // Streams: direct, then codex-wrap's proxy and the pipe proxy in alternation, CPU read around them.
   for (const base of [gw.url, proxy.url, pipe.url]) for (let i = 0; i < 5; i++) await stream(base); // warm-up (JIT, WebAssembly tier-up)
@@ -243,10 +244,9 @@ async function bench(): Promise<void> {
   for (let i = 0; i < STREAM_RUNS; i++) rates.direct.push(await stream(gw.url));
   const cpu = { proxy: 0, pipe: 0 };
   for (let i = 0; i < STREAM_RUNS; i++) {
-    for (const [name, p] of [
-      ['proxy', proxy],
-      ['pipe', pipe],
-    ] as const) {
+    // Each goes first every other run: the one after another stream otherwise pays for its leftovers.
+    const pair = [['proxy', proxy] as const, ['pipe', pipe] as const];
+    for (const [name, p] of i % 2 ? pair : pair.reverse()) {
       const before = await p.cpu();
       rates[name].push(await stream(p.url));
       cpu[name] += (await p.cpu()) - before;

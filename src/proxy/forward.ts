@@ -2,7 +2,7 @@
  * The auth proxy's decisions — who may use it, which paths it serves, what a forwarded request
  * looks like — as pure functions, and the per-session key they check (newSessionKey, random).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const BASE_PATH = '/v1';
 
@@ -10,14 +10,20 @@ export function newSessionKey(): string {
   return `cwk_${randomBytes(32).toString('base64url')}`;
 }
 
-/** Constant-time check of an Authorization header against the session key. Pure. */
-export function isAuthorized(header: string | undefined, key: string): boolean {
-  const given = createHash('sha256')
-    .update(header ?? '')
-    .digest();
-  const want = createHash('sha256').update(`Bearer ${key}`).digest();
-  return timingSafeEqual(given, want);
+/**
+ * The check of an Authorization header against the session key, in constant time for a header of
+ * the key's length (the length says nothing: every key is as long). Pure.
+ */
+export function keyCheck(key: string): (header: string | undefined) => boolean {
+  const want = Buffer.from(`Bearer ${key}`);
+  return (header) => {
+    if (header === undefined || header.length !== want.length) return false;
+    const given = Buffer.from(header);
+    return given.length === want.length && timingSafeEqual(given, want);
+  };
 }
+
+export const isAuthorized = (header: string | undefined, key: string): boolean => keyCheck(key)(header);
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -39,12 +45,15 @@ export function forwardHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   drop: readonly string[] = [],
 ): Record<string, string | string[]> {
-  const named = String(headers.connection ?? '')
-    .split(',')
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
+  const connection = headers.connection;
+  const named = connection
+    ? String(connection)
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+    : [];
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) {
+  for (const k in headers) {
+    const v = headers[k];
     if (v === undefined || HOP_BY_HOP.has(k) || named.includes(k) || drop.includes(k)) continue;
     out[k] = v;
   }
@@ -93,6 +102,9 @@ export function withMaxTokens(body: Buffer, maxTokens: number): Buffer {
   return Buffer.from(`${text.slice(0, brace + 1)}"max_output_tokens":${maxTokens}${rest}${text.slice(brace + 1)}`);
 }
 
+/** /v1, or /v1/ and segments of unreserved characters without dots. */
+const PLAIN_PATH = new RegExp(`^${BASE_PATH}(/[\\w~-]+)*$`);
+
 /**
  * The request target confined to the proxy's base path: dot segments (also percent-encoded) are
  * resolved, and anything that would leave /v1 — or hides a slash in an encoded form the gateway
@@ -100,6 +112,8 @@ export function withMaxTokens(body: Buffer, maxTokens: number): Buffer {
  */
 export function confinedPath(target: string): string | undefined {
   const [rawPath, query] = splitOnce(target, '?');
+  // What Codex sends (/v1/responses): nothing to decode or resolve.
+  if (PLAIN_PATH.test(rawPath)) return target;
   if (!rawPath.startsWith('/') || rawPath.includes('\\')) return undefined;
   const out: string[] = [];
   for (const segment of rawPath.split('/').slice(1)) {
@@ -123,6 +137,22 @@ export function confinedPath(target: string): string | undefined {
   const path = `/${out.join('/')}`;
   if (path !== BASE_PATH && !path.startsWith(`${BASE_PATH}/`)) return undefined;
   return query === undefined ? path : `${path}?${query}`;
+}
+
+const PLAIN_TAIL = /^[\w~./-]*$/;
+const PLAIN_QUERY = /^[\w~.=&%+-]*$/;
+
+/**
+ * The path and query to request from the gateway for a proxied path: the gateway's base path plus
+ * what follows /v1 (as upstreamUrl has it, without building a URL for the common case). Pure.
+ */
+export function upstreamPath(base: URL, path: string): string {
+  const [tail, query] = splitOnce(path.slice(BASE_PATH.length), '?');
+  if (PLAIN_TAIL.test(tail) && (query === undefined || PLAIN_QUERY.test(query))) {
+    return `${base.pathname.replace(/\/+$/, '')}${tail}${query === undefined ? base.search : `?${query}`}`;
+  }
+  const url = upstreamUrl(base, path);
+  return url.pathname + url.search;
 }
 
 /** The upstream URL for a proxied path: the gateway base plus what follows /v1. Pure. */

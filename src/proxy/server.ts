@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
-import { BASE_PATH, confinedPath, forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from './forward.js';
+import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
 import { BodyTooLarge, readAll, sendError } from './http.js';
 import { serveMock } from './mock-model.js';
-import { sendUpstream, type UpstreamAnswer } from './upstream.js';
+import { clientGone, type Gateway, gatewayOf, sendUpstream, type UpstreamAnswer } from './upstream.js';
 
 export interface ProxyStats {
   requests: number;
@@ -71,12 +71,13 @@ function abortedByClient(err: Error): boolean {
 
 export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   const stats: ProxyStats = { requests: 0, rejected: 0, retries: 0, upstreamErrors: 0 };
+  const authorized = keyCheck(options.sessionKey);
   const log = options.log ?? (() => {});
   const redact = options.redact ?? ((text: string) => text);
   let mockAnswers = 0;
 
   const authorize = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (isAuthorized(req.headers.authorization, options.sessionKey)) return true;
+    if (authorized(req.headers.authorization)) return true;
     stats.rejected += 1;
     req.resume();
     sendError(res, 401, 'invalid_api_key', 'codex-wrap proxy: missing or wrong session key; start Codex through codex-wrap');
@@ -117,16 +118,16 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     return { first: streamed, again: () => recorded };
   };
 
-  const send = (url: URL, req: IncomingMessage, token: string, body: Buffer | Readable, signal: AbortSignal) => {
+  const gateway = options.upstream && gatewayOf(options.upstream, options.net.agentFor(options.upstream));
+  const send = (path: string, req: IncomingMessage, token: string, body: Buffer | Readable, onRequest: (r: http.ClientRequest) => void) => {
     const headers = forwardHeaders(req.headers, Buffer.isBuffer(body) ? ['authorization', 'content-length'] : ['authorization']);
     headers.authorization = `Bearer ${token}`;
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    return sendUpstream(url, {
+    return sendUpstream(gateway as Gateway, path, {
       method: req.method ?? 'GET',
       headers,
       body: hasBody ? body : undefined,
-      signal,
-      agent: options.net.agentFor(url),
+      onRequest,
       headersTimeoutMs: options.headersTimeoutMs ?? UPSTREAM_HEADERS_TIMEOUT_MS,
     });
   };
@@ -165,9 +166,18 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     const path = route(req, res);
     if (path === undefined) return;
     stats.requests += 1;
-    const abort = new AbortController();
+    // Codex hung up before the answer was complete: the request to the gateway goes too.
+    let upstream: http.ClientRequest | undefined;
+    let gone = false;
+    const onRequest = (r: http.ClientRequest) => {
+      upstream = r;
+      if (gone) r.destroy(clientGone());
+    };
     res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+      if (!res.writableFinished) {
+        gone = true;
+        upstream?.destroy(clientGone());
+      }
       options.onAnswered?.();
     });
     if (!options.upstream) {
@@ -178,10 +188,10 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     const token = await currentToken(req, res);
     if (token === undefined) return;
     const body = await requestBody(req, path);
-    const url = upstreamUrl(options.upstream, path);
-    let answer: Answer | undefined = await send(url, req, token, body.first, abort.signal);
+    const target = upstreamPath(options.upstream, path);
+    let answer: Answer | undefined = await send(target, req, token, body.first, onRequest);
     if (answer.statusCode === 401) {
-      answer = await retryAfter401(answer, token, async (fresh) => send(url, req, fresh, await body.again(), abort.signal), res);
+      answer = await retryAfter401(answer, token, async (fresh) => send(target, req, fresh, await body.again(), onRequest), res);
       if (!answer) return;
     }
     pipe(answer, res);

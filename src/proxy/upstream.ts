@@ -18,30 +18,56 @@ export const BODY_IDLE_MS = 300_000;
 
 const timeout = (code: string, message: string) => Object.assign(new Error(message), { code });
 
+/** Why a request ended early: the client (Codex) hung up, or the gateway was too slow. */
+export const clientGone = () => Object.assign(new Error('the client closed the connection'), { name: 'AbortError', code: 'ABORT_ERR' });
+
+/** Where the gateway is, as node:http(s) takes it: worked out once per session. */
+export interface Gateway {
+  secure: boolean;
+  hostname: string;
+  port: number;
+  agent: http.Agent;
+}
+
+export function gatewayOf(base: URL, agent: http.Agent): Gateway {
+  const secure = base.protocol === 'https:';
+  return { secure, hostname: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port) || (secure ? 443 : 80), agent };
+}
+
+/** `path`: the path and query at the gateway. */
 export function sendUpstream(
-  url: URL,
+  gateway: Gateway,
+  path: string,
   o: {
     method: string;
     headers: Record<string, string | string[]>;
     body?: Buffer | Readable;
-    signal: AbortSignal;
-    agent: http.Agent;
     headersTimeoutMs: number;
+    /** The request, as soon as it exists: the caller destroys it (clientGone()) if Codex hangs up. */
+    onRequest: (req: http.ClientRequest) => void;
   },
 ): Promise<UpstreamAnswer> {
-  const request = url.protocol === 'https:' ? https.request : http.request;
+  const request = gateway.secure ? https.request : http.request;
   const headers = Buffer.isBuffer(o.body) ? { ...o.headers, 'content-length': String(o.body.length) } : o.headers;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method, headers, agent: o.agent, signal: o.signal }, (res) => {
-      clearTimeout(timer);
-      req.setTimeout(BODY_IDLE_MS, () => req.destroy(timeout('BODY_TIMEOUT', `no data from the gateway for ${BODY_IDLE_MS / 1000} s`)));
+    let started = false;
+    const { hostname, port, agent } = gateway;
+    const req = request({ hostname, port, path, method: o.method, headers, agent }, (res) => {
+      started = true;
+      req.setTimeout(BODY_IDLE_MS);
       resolve({ statusCode: res.statusCode ?? 502, headers: res.headers, body: res });
     });
-    const timer = setTimeout(() => req.destroy(timeout('HEADERS_TIMEOUT', 'the gateway sent no answer in time')), o.headersTimeoutMs);
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+    // The socket's own idle timer: while the gateway thinks, that is the wait for its headers.
+    req.setTimeout(o.headersTimeoutMs);
+    req.on('timeout', () =>
+      req.destroy(
+        started
+          ? timeout('BODY_TIMEOUT', `no data from the gateway for ${BODY_IDLE_MS / 1000} s`)
+          : timeout('HEADERS_TIMEOUT', 'the gateway sent no answer in time'),
+      ),
+    );
+    req.on('error', reject);
+    o.onRequest(req);
     if (o.body === undefined) req.end();
     else if (Buffer.isBuffer(o.body)) req.end(o.body);
     else o.body.pipe(req);

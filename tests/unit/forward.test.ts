@@ -1,4 +1,4 @@
-import { confinedPath, forwardHeaders, isAuthorized, upstreamUrl, withMaxTokens } from '../../src/proxy/forward.js';
+import { confinedPath, forwardHeaders, isAuthorized, upstreamPath, upstreamUrl, withMaxTokens } from '../../src/proxy/forward.js';
 
 test('isAuthorized accepts exactly the session key', () => {
   expect(isAuthorized('Bearer k1', 'k1')).toBe(true);
@@ -78,4 +78,17 @@ test.each([
   ['', ''],
 ])('withMaxTokens, with and without the fast path: %j', (body, want) => {
   expect(withMaxTokens(Buffer.from(body), 7).toString()).toBe(want);
+});
+
+test.each([
+  ['https://gw/v1', '/v1/responses'],
+  ['https://gw/v1/', '/v1/responses?a=1&b=x%20y'],
+  ['https://gw/api/openai/v1', '/v1/models/gpt-4.1'],
+  ['https://gw/v1?api-version=2', '/v1/responses'],
+  ['https://gw/v1', '/v1'],
+  ['https://gw/v1', '/v1/a{b}?q="x"'],
+  ['https://gw/v1', '/v1/caf%C3%A9?x=%7B'],
+])('upstreamPath(%s, %s) is the path and query of upstreamUrl', (base, path) => {
+  const url = upstreamUrl(new URL(base), path);
+  expect(upstreamPath(new URL(base), path)).toBe(url.pathname + url.search);
 });
