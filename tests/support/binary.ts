@@ -20,7 +20,7 @@ export interface Done {
 export function startBinary(
   args: string[],
   o: { env: Record<string, string | undefined>; cwd: string },
-): { child: ChildProcess; done: Promise<Done> } {
+): { child: ChildProcess; done: Promise<Done>; output(): { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -31,7 +31,7 @@ export function startBinary(
     stderr += c;
   });
   const done = new Promise<Done>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+  return { child, done, output: () => ({ stdout, stderr }) };
 }
 
 export const runBinary = (args: string[], o: { env: Record<string, string | undefined>; cwd: string }) => startBinary(args, o).done;

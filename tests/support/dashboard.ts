@@ -20,18 +20,10 @@ export async function startDashboardProcess(
   o: { env: Record<string, string | undefined>; cwd: string },
   args: string[] = ['--no-open'],
 ): Promise<DashboardProcess> {
-  const { child, done } = startBinary(['dashboard', ...args], o);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c) => {
-    stdout += c;
-  });
-  child.stderr?.on('data', (c) => {
-    stderr += c;
-  });
+  const { child, done, output } = startBinary(['dashboard', ...args], o);
   const loginUrl = await new Promise<string>((resolve, reject) => {
     const look = () => {
-      const m = /codex-wrap dashboard: (http:\/\/\S+)/.exec(stdout);
+      const m = /codex-wrap dashboard: (http:\/\/\S+)/.exec(output().stdout);
       if (m) resolve(m[1]);
     };
     child.stdout?.on('data', look);
@@ -43,7 +35,7 @@ export async function startDashboardProcess(
     origin: url.origin,
     port: Number(url.port),
     done,
-    output: () => ({ stdout, stderr }),
+    output,
     stop: async () => {
       child.kill('SIGINT');
       return done;
