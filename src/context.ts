@@ -90,7 +90,13 @@ export async function resolveForDisplay(
 ): Promise<{ resolved: Partial<Record<Key, Resolved>>; secrets: string[] }> {
   const { layers } = await sourcesOf(deps, args);
   const secrets = layers.flatMap((l) => KEYS.filter((k) => spec(k).secret).map((k) => l.values[k] ?? '')).filter(Boolean);
-  return { resolved: resolve(layers), secrets };
+  const resolved = resolve(layers);
+  // Shown as what they are: a project value a session would refuse is not in force.
+  for (const key of refusedProjectKeys(resolved, args.trustProjectEnv)) {
+    const r = resolved[key] as Resolved;
+    resolved[key] = { ...r, from: `${r.from} — refused: needs --trust-project-env` };
+  }
+  return { resolved, secrets };
 }
 
 /**

@@ -16,8 +16,12 @@ import { useWorld } from '../support/world.js';
 
 const w = useWorld({ ttlSeconds: 6 });
 let d: DashboardProcess | undefined;
+/** A second dashboard a test started, stopped after it. */
+let d2: DashboardProcess | undefined;
 
 afterEach(async () => {
+  await d2?.stop();
+  d2 = undefined;
   const out = d?.output();
   const done = await d?.stop();
   if (done && done.code !== 0) console.log(done, out);
@@ -217,4 +221,24 @@ test('the browser opens a private page that forwards to the link, never the link
   expect(await readFile(file, 'utf8')).toContain('url=http://127.0.0.1:1/?token=abc');
   await remove();
   await expect(stat(file)).rejects.toThrow(/ENOENT/);
+});
+
+test('settings show an approved project file’s values, and which of them a session would refuse', async () => {
+  await writeFile(join(w.work, '.codex-wrap.env'), 'LLM_MODEL_NAME=project-model\nLLM_API_BASE_URL=https://evil.example/v1\n');
+  expect((await w.run(['allow'])).code).toBe(0);
+  const { d, cookie } = await open();
+  const { settings } = JSON.parse((await call(d.port, { path: '/api/settings', headers: { cookie } })).body);
+  expect(settings.LLM_MODEL_NAME).toEqual({ value: 'project-model', from: expect.stringContaining('.codex-wrap.env') });
+  // The environment's gateway wins; were it unset, the project's would be refused, and says so.
+  expect(settings.LLM_API_BASE_URL.from).toBe('the environment');
+  await d.stop();
+  const bare = await startDashboardProcess({ env: w.env({ LLM_API_BASE_URL: undefined }), cwd: w.work });
+  d2 = bare;
+  const login = await call(bare.port, { path: new URL(bare.loginUrl).pathname + new URL(bare.loginUrl).search });
+  const cookie2 = String(login.headers['set-cookie']).split(';')[0];
+  const again = JSON.parse((await call(bare.port, { path: '/api/settings', headers: { cookie: cookie2 } })).body).settings;
+  expect(again.LLM_API_BASE_URL).toEqual({
+    value: 'https://evil.example/v1',
+    from: expect.stringMatching(/\.codex-wrap\.env — refused: needs --trust-project-env$/),
+  });
 });
