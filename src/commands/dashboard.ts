@@ -64,7 +64,7 @@ export async function dashboardCommand(deps: Deps, args: Parsed, log: Logger, as
     uid: deps.uid,
     isAlive: deps.isAlive,
     clock: deps.clock,
-    onChange: (list) => dashboard?.broadcast('sessions', { now: deps.clock.now(), sessions: list }),
+    onChange: (list) => dashboard?.showSessions(list),
   });
   await sessions.ready;
   let removeLaunchPage = async () => {};

@@ -57,8 +57,9 @@ export function decide(req: Request, keys: Keys): Decision {
   }
   const cookie = cookieValue(req.cookie, COOKIE);
   const signedIn = keys.cookie !== undefined && cookie !== undefined && same(cookie, keys.cookie);
-  const token = new URL(req.url, 'http://x').searchParams.get('token');
-  if (req.method === 'GET' && token !== null && new URL(req.url, 'http://x').pathname === '/') {
+  const url = new URL(req.url, 'http://x');
+  const token = url.searchParams.get('token');
+  if (req.method === 'GET' && token !== null && url.pathname === '/') {
     if (keys.loginToken !== undefined && same(token, keys.loginToken)) return { kind: 'login' };
     if (signedIn) return { kind: 'login' };
     return {

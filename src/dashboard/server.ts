@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BodyTooLarge, readAll } from '../proxy/http.js';
 import type { SessionState } from '../session/state.js';
 import { decide, type Keys, SECURITY_HEADERS, sessionCookie } from './access.js';
 import type { DirectoryCheck } from './directory.js';
@@ -38,6 +39,8 @@ export interface Dashboard {
   port: number;
   /** Sends an event to every open page. */
   broadcast(event: string, data: unknown): void;
+  /** Sends the sessions list to every open page, with the server's clock for the countdowns. */
+  showSessions(sessions: SessionState[]): void;
   close(): Promise<void>;
 }
 
@@ -55,15 +58,11 @@ class HttpError extends Error {
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new HttpError(415, 'send application/json');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, 'request too large');
-    chunks.push(chunk as Buffer);
-  }
+  const body = await readAll(req, MAX_BODY).catch((err: unknown) => {
+    throw err instanceof BodyTooLarge ? new HttpError(413, 'request too large') : err;
+  });
   try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const value = JSON.parse(body.toString('utf8'));
     if (value && typeof value === 'object' && !Array.isArray(value)) return value;
   } catch {}
   throw new HttpError(400, 'the body is not a JSON object');
@@ -175,6 +174,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     loginUrl: `http://127.0.0.1:${keys.port}/?token=${keys.loginToken}`,
     port: keys.port,
     broadcast,
+    showSessions: (sessions) => broadcast('sessions', sessionsEvent(sessions)),
     async close() {
       for (const res of streams) res.end();
       streams.clear();

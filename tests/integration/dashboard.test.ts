@@ -30,13 +30,18 @@ afterEach(async () => {
 });
 
 /** Starts the dashboard in w.work and signs in: the cookie and the headers of the page's own requests. */
-async function open(extra: Record<string, string> = {}) {
+async function open(extra: Record<string, string | undefined> = {}) {
   d = await startDashboardProcess({ env: w.env(extra), cwd: w.work });
-  const login = await call(d.port, { path: new URL(d.loginUrl).pathname + new URL(d.loginUrl).search });
+  return { d, ...(await signIn(d)) };
+}
+
+/** Follows the printed link: the cookie, and the headers of the page's own requests. */
+async function signIn(dashboard: DashboardProcess) {
+  const login = await call(dashboard.port, { path: new URL(dashboard.loginUrl).pathname + new URL(dashboard.loginUrl).search });
   expect(login.status).toBe(303);
   const cookie = String(login.headers['set-cookie']).split(';')[0];
-  const page = { cookie, origin: d.origin, 'content-type': 'application/json' };
-  return { d, cookie, page, login };
+  const page = { cookie, origin: dashboard.origin, 'content-type': 'application/json' };
+  return { cookie, page, login };
 }
 
 const postRun = (port: number, headers: Record<string, string>, body: unknown) =>
@@ -232,11 +237,9 @@ test('settings show an approved project file’s values, and which of them a ses
   // The environment's gateway wins; were it unset, the project's would be refused, and says so.
   expect(settings.LLM_API_BASE_URL.from).toBe('the environment');
   await d.stop();
-  const bare = await startDashboardProcess({ env: w.env({ LLM_API_BASE_URL: undefined }), cwd: w.work });
-  d2 = bare;
-  const login = await call(bare.port, { path: new URL(bare.loginUrl).pathname + new URL(bare.loginUrl).search });
-  const cookie2 = String(login.headers['set-cookie']).split(';')[0];
-  const again = JSON.parse((await call(bare.port, { path: '/api/settings', headers: { cookie: cookie2 } })).body).settings;
+  d2 = await startDashboardProcess({ env: w.env({ LLM_API_BASE_URL: undefined }), cwd: w.work });
+  const { cookie: cookie2 } = await signIn(d2);
+  const again = JSON.parse((await call(d2.port, { path: '/api/settings', headers: { cookie: cookie2 } })).body).settings;
   expect(again.LLM_API_BASE_URL).toEqual({
     value: 'https://evil.example/v1',
     from: expect.stringMatching(/\.codex-wrap\.env — refused: needs --trust-project-env$/),
