@@ -203,7 +203,7 @@ async function idleWakeups(gatewayUrl: string): Promise<number> {
   const sleeper = join(benchHome, 'sleeping-codex');
   writeFileSync(sleeper, `#!/bin/sh\nexec sleep ${IDLE_SECONDS + 4}\n`);
   chmodSync(sleeper, 0o755);
-  const child = spawn(join(root, 'bin', 'codex-wrap.js'), ['exec', 'x'], {
+  const child = spawn(join(root, 'bin', 'codex-wrap.cjs'), ['exec', 'x'], {
     env: {
       ...process.env,
       HOME: benchHome,
@@ -264,7 +264,7 @@ async function bench(): Promise<void> {
         env: process.env,
       },
       {
-        cmd: join(root, 'bin', 'codex-wrap.js'),
+        cmd: join(root, 'bin', 'codex-wrap.cjs'),
         args: ['exec', 'x'],
         env: { ...process.env, MOCK_MODE: 'true', CODEX_BIN: '/bin/true', HOME: benchHome },
       },
@@ -275,7 +275,7 @@ async function bench(): Promise<void> {
   const [plainCompletion, wrappedCompletion] = medians(
     [
       { cmd: CODEX_BIN, args: ['completion', 'bash'], env: process.env },
-      { cmd: join(root, 'bin', 'codex-wrap.js'), args: ['completion', 'bash'], env: { ...process.env, CODEX_BIN, HOME: benchHome } },
+      { cmd: join(root, 'bin', 'codex-wrap.cjs'), args: ['completion', 'bash'], env: { ...process.env, CODEX_BIN, HOME: benchHome } },
     ],
     STARTUP_RUNS,
   );
@@ -304,7 +304,7 @@ async function bench(): Promise<void> {
         cwd: work,
       },
       {
-        cmd: join(root, 'bin', 'codex-wrap.js'),
+        cmd: join(root, 'bin', 'codex-wrap.cjs'),
         args: ['exec', '--skip-git-repo-check', ...OFFLINE, 'hi'],
         env: {
           ...process.env,

@@ -25,7 +25,7 @@ console.log('codex-wrap demo: OAuth server (6 s tokens), fake gateway and the re
 const child = spawn(
   process.execPath,
   [
-    join(root, 'bin', 'codex-wrap.js'),
+    join(root, 'bin', 'codex-wrap.cjs'),
     '--verbose',
     ...EXEC,
     '--dangerously-bypass-approvals-and-sandbox',

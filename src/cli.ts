@@ -1,5 +1,6 @@
 /** The process boundary: the only module that reads argv and env, handles signals and exits. */
 import { homedir } from 'node:os';
+import { isatty } from 'node:tty';
 import { main } from './main.js';
 
 declare const CODEX_WRAP_VERSION: string;
@@ -9,19 +10,26 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /**
  * A writer that a closed pipe cannot end: `codex-wrap token | head -c1` or a log piped into `head`
  * is normal, and must neither kill a session (Codex would be left without its proxy) nor print a
- * stack. Once the reader is gone, later writes are dropped.
+ * stack. Once the reader is gone, later writes are dropped. The stream is made on the first write:
+ * a session that prints nothing never builds one (some 1–2 ms of start-up each, issue #12).
  */
-function writer(stream: NodeJS.WriteStream): (text: string) => void {
+const opened: NodeJS.WriteStream[] = [];
+function writer(make: () => NodeJS.WriteStream): (text: string) => void {
+  let stream: NodeJS.WriteStream | undefined;
   let open = true;
-  stream.on('error', () => {
-    open = false;
-  });
   return (text) => {
+    if (!stream) {
+      stream = make();
+      opened.push(stream);
+      stream.on('error', () => {
+        open = false;
+      });
+    }
     if (open && !stream.destroyed) stream.write(text);
   };
 }
 
-const code = await main({
+const running = main({
   argv: process.argv.slice(2),
   env: process.env,
   cwd: process.cwd(),
@@ -37,9 +45,9 @@ const code = await main({
       return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
   },
-  stdout: writer(process.stdout),
-  stderr: writer(process.stderr),
-  stderrIsTTY: Boolean(process.stderr.isTTY),
+  stdout: writer(() => process.stdout),
+  stderr: writer(() => process.stderr),
+  stderrIsTTY: isatty(2),
   clock: {
     now: Date.now,
     setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
@@ -51,7 +59,7 @@ const code = await main({
       for (const s of SIGNALS) process.off(s, handler);
     };
   },
-  fromTerminal: Boolean(process.stdin.isTTY),
+  fromTerminal: isatty(0),
   self: [process.argv[1]],
   launcher: [process.execPath, process.argv[1]],
   platform: process.platform,
@@ -61,5 +69,8 @@ const code = await main({
 // still be optimising undici's WebAssembly parser (the IdP's requests) on a background thread, and
 // Node would wait for it (issue #12: 40–65 ms at the end of a short session). Queued output is
 // written first.
-const streams = [process.stdout, process.stderr].filter((s) => s.writableLength > 0 && !s.destroyed);
-Promise.all(streams.map((s) => new Promise((resolve) => s.write('', resolve)))).then(() => process.exit(code));
+running.then(async (code) => {
+  const streams = opened.filter((s) => s.writableLength > 0 && !s.destroyed);
+  await Promise.all(streams.map((s) => new Promise((resolve) => s.write('', resolve))));
+  process.exit(code);
+});

@@ -1,8 +1,8 @@
 /** Small file helpers shared by settings files, config.toml, the token cache and session state. */
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { randomBytes } from './crypto.js';
 
 /**
  * Writes `text` to `path` atomically (temp file in the same directory, rename) with `mode`;

@@ -4,14 +4,23 @@
  * extra CA (CA_CERT_FILE, NODE_EXTRA_CA_CERTS) — added to the roots, never in their place.
  */
 import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { rootCertificates, connect as tlsConnect } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { loadUndici } from './lazy.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const require = createRequire(import.meta.url);
+/**
+ * node:https and node:tls, loaded when a connection needs TLS: a session with a plain-HTTP gateway
+ * (or the mock model) never pays their start-up cost (issue #12).
+ */
+export const tlsModules = (): { https: typeof import('node:https'); tls: typeof import('node:tls') } => ({
+  https: require('node:https'),
+  tls: require('node:tls'),
+});
 
 const get = (env: Env, name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()];
 
@@ -58,7 +67,7 @@ export interface Net {
  * start-up: a mock session never needs it, and the proxy's first request comes a second later.
  */
 export function createNet(env: Env, extraCa: readonly string[] = []): Net {
-  const tls = extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : undefined;
+  const tls = extraCa.length > 0 ? { ca: [...tlsModules().tls.rootCertificates, ...extraCa] } : undefined;
   const agents = new Map<string, Dispatcher>();
   const load = loadUndici;
   const byOrigin = new Map<string, Dispatcher>();
@@ -112,7 +121,7 @@ function tunnel(proxy: URL, host: string, port: number, ca: string[] | undefined
     const user = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
     headers['proxy-authorization'] = `Basic ${Buffer.from(user).toString('base64')}`;
   }
-  const request = proxy.protocol === 'https:' ? https.request : http.request;
+  const request = proxy.protocol === 'https:' ? tlsModules().https.request : http.request;
   return new Promise((resolve, reject) => {
     const req = request({
       host: proxy.hostname.replace(/^\[|\]$/g, ''),
@@ -139,7 +148,7 @@ type Created = ((err: Error | null, socket: Duplex) => void) | undefined;
 /** A keep-alive agent for node:http(s): direct, or through a CONNECT tunnel; extra CAs added to the roots. */
 function nodeAgent(secure: boolean, proxy: URL | undefined, ca: string[] | undefined): http.Agent {
   const options = { keepAlive: true, ...(ca ? { ca } : {}) };
-  if (!proxy) return secure ? new https.Agent(options) : new http.Agent(options);
+  if (!proxy) return secure ? new (tlsModules().https.Agent)(options) : new http.Agent(options);
   const through = (o: ConnectOptions) => tunnel(proxy, String(o.host), Number(o.port), ca);
   if (!secure) {
     return new (class extends http.Agent {
@@ -152,10 +161,11 @@ function nodeAgent(secure: boolean, proxy: URL | undefined, ca: string[] | undef
       }
     })(options);
   }
+  const { https, tls } = tlsModules();
   return new (class extends https.Agent {
     createConnection(o: ConnectOptions, created: Created) {
       through(o).then(
-        (socket) => created?.(null, tlsConnect({ ...o, path: undefined, socket, servername: o.servername || String(o.host) } as never)),
+        (socket) => created?.(null, tls.connect({ ...o, path: undefined, socket, servername: o.servername || String(o.host) } as never)),
         (err: Error) => created?.(err, undefined as never),
       );
       return undefined;

@@ -18,7 +18,7 @@ import type { Parsed } from '../settings/args.js';
 import { dashboardDir, sessionsDir } from '../settings/paths.js';
 import { checkReport, settingsLines } from './check.js';
 
-/** Where the build puts the page (dist/dashboard/, beside the bundle's chunks). */
+/** Where the build puts the page (dist/dashboard/, beside the bundle). */
 export const ASSETS_DIR = fileURLToPath(new URL('./dashboard/', import.meta.url));
 
 export async function readAssets(dir: string): Promise<Assets> {

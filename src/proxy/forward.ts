@@ -2,7 +2,7 @@
  * The auth proxy's decisions — who may use it, which paths it serves, what a forwarded request
  * looks like — as pure functions, and the per-session key they check (newSessionKey, random).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, sameBytes } from '../crypto.js';
 
 export const BASE_PATH = '/v1';
 
@@ -19,7 +19,7 @@ export function keyCheck(key: string): (header: string | undefined) => boolean {
   return (header) => {
     if (header === undefined || header.length !== want.length) return false;
     const given = Buffer.from(header);
-    return given.length === want.length && timingSafeEqual(given, want);
+    return sameBytes(given, want);
   };
 }
 

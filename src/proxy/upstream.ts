@@ -4,8 +4,8 @@
  * BODY_IDLE_MS, fails the request, as undici's timeouts did.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
-import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { tlsModules } from '../net.js';
 
 export interface UpstreamAnswer {
   statusCode: number;
@@ -27,11 +27,13 @@ export interface Gateway {
   hostname: string;
   port: number;
   agent: http.Agent;
+  request: typeof http.request;
 }
 
 export function gatewayOf(base: URL, agent: http.Agent): Gateway {
   const secure = base.protocol === 'https:';
-  return { secure, hostname: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port) || (secure ? 443 : 80), agent };
+  const request = secure ? tlsModules().https.request : http.request;
+  return { secure, hostname: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port) || (secure ? 443 : 80), agent, request };
 }
 
 /** `path`: the path and query at the gateway. */
@@ -47,11 +49,10 @@ export function sendUpstream(
     onRequest: (req: http.ClientRequest) => void;
   },
 ): Promise<UpstreamAnswer> {
-  const request = gateway.secure ? https.request : http.request;
   const headers = Buffer.isBuffer(o.body) ? { ...o.headers, 'content-length': String(o.body.length) } : o.headers;
   return new Promise((resolve, reject) => {
     let started = false;
-    const { hostname, port, agent } = gateway;
+    const { hostname, port, agent, request } = gateway;
     const req = request({ hostname, port, path, method: o.method, headers, agent }, (res) => {
       started = true;
       req.setTimeout(BODY_IDLE_MS);

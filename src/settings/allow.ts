@@ -3,9 +3,9 @@
  * path and a hash of its content); a changed file is blocked again until approved anew. The
  * records live in the user's state dir (0700), never in the project.
  */
-import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sha256 } from '../crypto.js';
 import { privateDir, readRegular, writeAtomic } from '../files.js';
 
 /** The project file codex-wrap reads once approved; `.env` is the project's app's, never read. */
@@ -13,7 +13,6 @@ export const PROJECT_FILE = '.codex-wrap.env';
 
 export type Approval = 'approved' | 'changed' | 'unknown';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 export const contentHash = sha256;
 
 const recordOf = (dir: string, path: string) => join(dir, `${sha256(path).slice(0, 32)}.json`);

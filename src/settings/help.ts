@@ -1,6 +1,6 @@
 /** The text of `codex-wrap --help`, generated from the tables that hold the facts (flags, settings, exit codes). */
 import { EXIT_MEANINGS } from '../errors.js';
-import { buildProgram } from './args.js';
+import { OPTIONS } from './args.js';
 import { KEYS, spec } from './resolve.js';
 
 /** `KEY (default)` for every setting, wrapped to the terminal's usual width. Pure. */
@@ -19,9 +19,37 @@ export function settingsList(width = 100): string[] {
   return lines;
 }
 
+/** Words of `text` in lines of at most `width` characters. Pure. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
+/** The flags in two columns, each description wrapped beside its flag. Pure. */
+export function optionsList(width = 100): string[] {
+  const heads = OPTIONS.map((o) => `  ${o.names.join(', ')}${o.value ? ` ${o.value}` : ''}`);
+  const column = Math.max(...heads.map((h) => h.length)) + 2;
+  return OPTIONS.flatMap((o, i) => wrap(o.what, width - column).map((line, j) => `${(j === 0 ? heads[i] : '').padEnd(column)}${line}`));
+}
+
 export function helpText(): string {
   const exits = EXIT_MEANINGS.map(([code, meaning]) => `${code} ${meaning}`).join(', ');
-  return `${buildProgram().helpInformation()}
+  return `Usage: codex-wrap [wrapper options] [codex args...]
+
+Runs the OpenAI Codex CLI against an OAuth2-protected LLM gateway, keeping its token fresh.
+Everything from the first argument codex-wrap does not know is passed to codex unchanged;
+\`codex-wrap -- --help\` shows Codex's own help.
+
+Options:
+${optionsList().join('\n')}
+
 Settings (flags > environment > --env-file > approved ./.codex-wrap.env > ~/.config/codex-wrap/.env > defaults;
 a project's own .env is never read):
 ${settingsList().join('\n')}

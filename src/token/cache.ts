@@ -4,8 +4,8 @@
  * starts share one grant. A file we cannot trust (corrupt, someone else's, readable by others) is
  * ignored and replaced; a directory we cannot trust (someone else's, a link) is not used at all.
  */
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { sha256 } from '../crypto.js';
 import { privateDir, readRegular, writeAtomic } from '../files.js';
 import { loadLockfile } from '../lazy.js';
 import type { OAuthSettings } from '../settings/resolve.js';
@@ -14,7 +14,7 @@ import type { Token, TokenSource } from './source.js';
 
 export function cacheFile(dir: string, oauth: Pick<OAuthSettings, 'endpoint' | 'clientId' | 'scope' | 'audience'>): string {
   const key = JSON.stringify([oauth.endpoint.href, oauth.clientId, oauth.scope ?? '', oauth.audience ?? '']);
-  return join(dir, `token-${createHash('sha256').update(key).digest('hex').slice(0, 24)}.json`);
+  return join(dir, `token-${sha256(key).slice(0, 24)}.json`);
 }
 
 /** A cached token is used only while it is not yet due for refresh. Pure. */

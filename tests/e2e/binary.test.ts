@@ -85,7 +85,9 @@ test('npm pack ships only what is needed, and the tarball installs globally and 
   const [info] = JSON.parse(stdout) as [{ filename: string; files: Array<{ path: string }> }];
   const files = info.files.map((f) => f.path).sort();
   expect(files.every((f) => /^(bin\/|dist\/|README\.md$|\.env\.example$|package\.json$|LICENSE$)/.test(f))).toBe(true);
-  expect(files).toEqual(expect.arrayContaining(['bin/codex-wrap.js', 'dist/cli.js', 'README.md', '.env.example', 'package.json']));
+  expect(files).toEqual(
+    expect.arrayContaining(['bin/codex-wrap.cjs', 'dist/cli.cjs', 'dist/lib/undici.cjs', 'README.md', '.env.example', 'package.json']),
+  );
   const prefix = join(dir, 'global');
   await exec('npm', ['install', '-g', '--offline', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, info.filename)], { cwd: dir });
   const installed = join(prefix, 'bin', 'codex-wrap');

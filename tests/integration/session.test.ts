@@ -156,7 +156,7 @@ describe('failures: one line, a hint, the documented exit code, no secret', () =
       /cannot reach the token endpoint http:\/\/127\.0\.0\.1:\d+\/token \(ECONNREFUSED\) — check OAUTH_ENDPOINT/,
     ],
     ['an HTML page instead of a token endpoint', htmlLogin, ['exec', 'x'], 5, /did not answer with JSON \(an HTML page or other text\)/],
-    ['a bad wrapper flag', {}, ['--env-file'], 2, /^codex-wrap: option '--env-file <file>' argument missing — see codex-wrap --help\n$/],
+    ['a bad wrapper flag', {}, ['--env-file'], 2, /^codex-wrap: --env-file needs a value: --env-file <file> — see codex-wrap --help\n$/],
     ['codex not found', { PATH: '/usr/bin:/bin' }, ['exec', 'x'], 127, /npm install -g @openai\/codex/],
     ['nested inside a codex-wrap session', { CODEX_WRAP_SESSION: '1' }, ['exec', 'x'], 6, /already running here/],
     [

@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 /** The clone's root: above tests/support/, or above .build/ when a script bundles this file. */
 export const ROOT = [fileURLToPath(new URL('../..', import.meta.url)), fileURLToPath(new URL('..', import.meta.url))].find((d) =>
-  existsSync(join(d, 'bin', 'codex-wrap.js')),
+  existsSync(join(d, 'bin', 'codex-wrap.cjs')),
 ) as string;
-export const BIN = join(ROOT, 'bin', 'codex-wrap.js');
+export const BIN = join(ROOT, 'bin', 'codex-wrap.cjs');
 
 export interface Done {
   code: number | null;

@@ -35,3 +35,36 @@ test.each([
 ])('%j is refused: %s', (argv, message) => {
   expect(() => parseArgs(argv, {})).toThrow(message);
 });
+
+test.each([
+  [['--env-file', 'a', '--env-file=b', 'exec'], { envFiles: ['a', 'b'], codexArgs: ['exec'] }],
+  [['--llm-model=o3', '--max-tokens', '0'], { flags: { LLM_MODEL_NAME: 'o3', MAX_TOKENS: '0' }, codexArgs: [] }],
+  [['--mock', '--no-proxy', '--proxy'], { flags: { MOCK_MODE: 'true', PROXY_MODE: 'true' } }],
+  [['--verbose', 'exec', '--debug'], { verbose: true, debug: false, codexArgs: ['exec', '--debug'] }],
+  [['--foo', '--verbose'], { verbose: false, codexArgs: ['--foo', '--verbose'] }],
+  [['--llm-model', '--verbose'], { verbose: false, flags: { LLM_MODEL_NAME: '--verbose' } }],
+  [['--no-cache', '--', '--verbose'], { noCache: true, verbose: false, codexArgs: ['--verbose'] }],
+  [['-h'], { help: true, codexArgs: [] }],
+  [['--version', '-V'], { version: true, codexArgs: ['-V'] }],
+  [['--env-file', 'a', 'check', '--env-file', 'b', '--debug'], { command: 'check', envFiles: ['a', 'b'], debug: true, verbose: true }],
+  [['--llm-model', 'a', 'token', '--llm-model=b'], { command: 'token', flags: { LLM_MODEL_NAME: 'b' } }],
+  [['--trust-project-env'], { trustProjectEnv: true }],
+])('parseArgs(%j) has %j', (argv, want) => {
+  expect(parseArgs(argv, {})).toMatchObject(want);
+});
+
+test.each([
+  [['--verbose=1'], /^--verbose takes no value$/],
+  [['--llm-model'], /^--llm-model needs a value: --llm-model <name>$/],
+  [['check', '--codex-home'], /^--codex-home needs a value/],
+  [['status', '--', 'x'], /codex-wrap status does not take -- x/],
+])('%j is refused: %s', (argv, message) => {
+  expect(() => parseArgs(argv, {})).toThrow(message);
+});
+
+test('DEBUG=codex-wrap and CODEX_WRAP_TRUST_PROJECT_ENV come from the environment', () => {
+  expect(parseArgs([], { DEBUG: 'x, codex-wrap', CODEX_WRAP_TRUST_PROJECT_ENV: 'yes' })).toMatchObject({
+    verbose: true,
+    trustProjectEnv: true,
+  });
+});

@@ -1,7 +1,7 @@
 /** Help and README say what the tables say: one source for every setting, default, trust rule and exit code. */
 import { readFileSync } from 'node:fs';
 import { EXIT_MEANINGS } from '../../src/errors.js';
-import { buildProgram } from '../../src/settings/args.js';
+import { OPTIONS } from '../../src/settings/args.js';
 import { helpText } from '../../src/settings/help.js';
 import { KEYS, spec } from '../../src/settings/resolve.js';
 
@@ -28,6 +28,11 @@ test.each(EXIT_MEANINGS)('exit code %i: in the README table and in --help', (cod
   expect(helpText()).toContain(`${code} ${meaning}`);
 });
 
-test.each(buildProgram().options.map((o) => o.long as string))('option %s: in the README', (flag) => {
-  expect(readme).toContain(`\`${flag}`);
+test.each(OPTIONS.map((o) => o.names.join(', ')))('option %s: in the README and in --help', (names) => {
+  expect(readme).toContain(`\`${names.split(', ').pop()}`);
+  expect(
+    helpText()
+      .split('\n')
+      .some((line) => line.startsWith(`  ${names} `)),
+  ).toBe(true);
 });
