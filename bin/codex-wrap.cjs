@@ -3,5 +3,6 @@
 // --no-memory-reducer: a session idles for hours while Codex waits on its user, and V8's memory
 // reducer would wake it for a GC some 8 s after each burst of work (issue #12: 0 wake-ups while
 // idle). The heap it would shrink is a few MB.
-// CommonJS (.cjs): Node starts it without its ESM loader (scripts/build.mjs says why).
-require('../dist/cli.cjs');
+// CommonJS (.cjs): Node starts it without its ESM loader (scripts/build.mjs says why); dist/boot.cjs
+// runs the bundle through V8's code cache (src/boot.ts).
+require('../dist/boot.cjs');

@@ -1,8 +1,8 @@
 /**
  * Dependencies loaded on first use, not at start-up: a run that never needs them never pays for
  * them (a mock session needs no undici, an unchanged profile file no TOML library, a cached token no
- * openid-client). Each is loaded once. Bundled CommonJS modules arrive as `{ default: module }`;
- * unbundled (tests) with named exports: accept both.
+ * openid-client, a run that prints nothing in colour no chalk). Each is loaded once. Bundled
+ * CommonJS modules arrive as `{ default: module }`; unbundled (tests) with named exports: accept both.
  */
 import type * as TomlPatch from '@decimalturn/toml-patch';
 import type * as SmolToml from 'smol-toml';
@@ -31,6 +31,7 @@ const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
 export const loadUndici = once(() => import('undici').then((m) => interop<Undici>(m, 'Agent')));
 export const loadLockfile = once(() => import('proper-lockfile').then((m) => interop<Lockfile>(m, 'lock')));
 export const loadOpenidClient = once((): Promise<OpenidClient> => import('openid-client'));
+export const loadChalk = once(() => import('chalk'));
 export const loadToml = once(async (): Promise<Toml> => {
   const [smol, tp] = await Promise.all([import('smol-toml'), import('@decimalturn/toml-patch')]);
   return { parse: smol.parse, stringify: smol.stringify, patch: tp.patch };

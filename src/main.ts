@@ -13,7 +13,6 @@ import type { Deps } from './deps.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { printBoth, runPlainCodex } from './session/passthrough.js';
-import { runSession } from './session/session.js';
 import { type Parsed, parseArgs } from './settings/args.js';
 import { helpText } from './settings/help.js';
 import { colorLevel, createSpinner, paint } from './ui.js';
@@ -22,6 +21,8 @@ export type { Deps } from './deps.js';
 
 /** `check` (with execa) is loaded only when it runs: a session's start-up does not pay for it (issue #12). */
 const loadCheck = () => import('./commands/check.js');
+/** A session's proxy, token refresh and state file: a model-free command never loads them. */
+const loadSession = () => import('./session/session.js');
 /** Likewise the dashboard, its web server and page. */
 const loadDashboard = () => import('./commands/dashboard.js');
 
@@ -48,7 +49,7 @@ export async function main(deps: Deps): Promise<number> {
   } catch (err) {
     const { text, exitCode } = describeFailure(err, args?.debug ?? false);
     const [head, ...rest] = log.redact(text).split('\n');
-    deps.stderr(`${[paint(color).red(head), ...rest].join('\n')}\n`);
+    deps.stderr(`${[(await paint(color)).red(head), ...rest].join('\n')}\n`);
     return exitCode;
   } finally {
     await ctx?.net.close();
@@ -89,6 +90,6 @@ async function dispatch(ctx: Context, color: 0 | 1): Promise<number> {
     case 'token':
       return printToken(ctx);
     default:
-      return runSession(ctx);
+      return (await loadSession()).runSession(ctx);
   }
 }

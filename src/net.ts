@@ -3,7 +3,7 @@
  * HTTPS_PROXY / HTTP_PROXY unless NO_PROXY says otherwise, trusting the system roots plus any
  * extra CA (CA_CERT_FILE, NODE_EXTRA_CA_CERTS) — added to the roots, never in their place.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -13,6 +13,8 @@ import { loadUndici } from './lazy.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 const require = createRequire(import.meta.url);
+/** node:http, loaded by the first connection: a command that connects nowhere never loads it (issue #12). */
+const httpModule = (): typeof http => require('node:http');
 /**
  * node:https and node:tls, loaded when a connection needs TLS: a session with a plain-HTTP gateway
  * (or the mock model) never pays their start-up cost (issue #12).
@@ -121,7 +123,7 @@ function tunnel(proxy: URL, host: string, port: number, ca: string[] | undefined
     const user = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
     headers['proxy-authorization'] = `Basic ${Buffer.from(user).toString('base64')}`;
   }
-  const request = proxy.protocol === 'https:' ? tlsModules().https.request : http.request;
+  const request = proxy.protocol === 'https:' ? tlsModules().https.request : httpModule().request;
   return new Promise((resolve, reject) => {
     const req = request({
       host: proxy.hostname.replace(/^\[|\]$/g, ''),
@@ -148,10 +150,10 @@ type Created = ((err: Error | null, socket: Duplex) => void) | undefined;
 /** A keep-alive agent for node:http(s): direct, or through a CONNECT tunnel; extra CAs added to the roots. */
 function nodeAgent(secure: boolean, proxy: URL | undefined, ca: string[] | undefined): http.Agent {
   const options = { keepAlive: true, ...(ca ? { ca } : {}) };
-  if (!proxy) return secure ? new (tlsModules().https.Agent)(options) : new http.Agent(options);
+  if (!proxy) return secure ? new (tlsModules().https.Agent)(options) : new (httpModule().Agent)(options);
   const through = (o: ConnectOptions) => tunnel(proxy, String(o.host), Number(o.port), ca);
   if (!secure) {
-    return new (class extends http.Agent {
+    return new (class extends httpModule().Agent {
       createConnection(o: ConnectOptions, created: Created) {
         through(o).then(
           (socket) => created?.(null, socket),

@@ -1,5 +1,6 @@
 /** Colour and the spinner, for stderr. Both only when a person is watching (a TTY). */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { loadChalk } from './lazy.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -10,7 +11,8 @@ export function colorLevel(env: Env, isTTY: boolean): 0 | 1 {
   return isTTY && env.TERM !== 'dumb' ? 1 : 0;
 }
 
-export const paint = (level: 0 | 1): ChalkInstance => new Chalk({ level });
+/** chalk, loaded when something is printed in colour (an error, `check`'s report): never while a session starts (issue #12). */
+export const paint = async (level: 0 | 1): Promise<ChalkInstance> => new (await loadChalk()).Chalk({ level });
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

@@ -4,6 +4,7 @@
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import type { ChalkInstance } from 'chalk';
 import { execa } from 'execa';
 import { type Provider, planProfile, profileProvider, untouchable } from '../codex/config.js';
 import { findCodex } from '../codex/spawn.js';
@@ -125,7 +126,7 @@ export async function runChecks(ctx: Context): Promise<Check[]> {
 /** `codex-wrap check`: exit 0 only if every line passes. An IdP's error text could echo anything: redacted like every log line. */
 export async function checkCommand(ctx: Context, color: 0 | 1): Promise<number> {
   const out = (text: string) => ctx.deps.stdout(ctx.log.redact(text));
-  return printChecks(out, await runChecks(ctx), settingsLines(ctx.resolved), ctx.args.json, color);
+  return printChecks(out, await runChecks(ctx), settingsLines(ctx.resolved), ctx.args.json, await paint(color));
 }
 
 /**
@@ -134,7 +135,13 @@ export async function checkCommand(ctx: Context, color: 0 | 1): Promise<number> 
  */
 export async function printSettingsFailure(deps: Deps, args: Parsed, log: Logger, err: unknown, color: 0 | 1): Promise<undefined> {
   if (!(err instanceof WrapError)) throw err;
-  printChecks((text) => deps.stdout(log.redact(text)), await failedSettingsChecks(deps, args, err), undefined, args.json, color);
+  printChecks(
+    (text) => deps.stdout(log.redact(text)),
+    await failedSettingsChecks(deps, args, err),
+    undefined,
+    args.json,
+    await paint(color),
+  );
   return undefined;
 }
 
@@ -183,14 +190,13 @@ function printChecks(
   checks: Check[],
   settings: SettingsLines | undefined,
   json: boolean,
-  color: 0 | 1,
+  paintWith: ChalkInstance,
 ): number {
   const ok = checks.every((c) => c.ok);
   if (json) {
     out(`${JSON.stringify({ ok, checks, settings: settings ?? {} }, null, 2)}\n`);
     return ok ? 0 : 1;
   }
-  const paintWith = paint(color);
   const lines: string[] = [];
   for (const check of checks) {
     lines.push(`${check.ok ? paintWith.green('✓') : paintWith.red('✗')} ${check.name.padEnd(10)} ${check.detail}`);

@@ -1,0 +1,109 @@
+/**
+ * The launcher's first step (bin/codex-wrap.cjs → dist/boot.cjs): runs the bundle, dist/cli.cjs,
+ * with V8's code cache — what Node 22's module.enableCompileCache() does, which Node 20 lacks.
+ * Compiling the bundle costs every run 10–15 ms; from the cache, about one (issue #12).
+ *
+ * One cache file per bundle and Node version, in codex-wrap's cache dir (0700 and this user's;
+ * a file that is a link, not a regular file, someone else's or writable by others is not used).
+ * V8 refuses a cache made by another V8 or with other flags (cachedDataRejected); the bundle's
+ * hash in the file name keeps a rebuilt bundle from meeting another one's code. A missing or
+ * refused cache is written when the run ends, when it holds every function the run compiled,
+ * atomically, replacing older builds' files. Whatever fails, the bundle is compiled as usual.
+ * NODE_DISABLE_COMPILE_CACHE=1 (Node 22's switch) turns it off.
+ */
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { cacheDir } from './settings/paths.js';
+
+declare const CODEX_WRAP_BUNDLE_HASH: string;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const MAX_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** Where the code cache of this bundle under this Node lives; undefined when it is turned off. Pure. */
+export function codeCachePath(env: Env, home: string, o: { bundleHash: string; node: string; arch: string }): string | undefined {
+  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  return join(cacheDir(env, home), 'v8', `cli-${o.bundleHash}-${o.node}-${o.arch}.cache`);
+}
+
+/** Whether only this user can change `dir` (and its parent, codex-wrap's cache dir). */
+function ownDir(dir: string, uid: number | undefined): boolean {
+  return [dirname(dir), dir].every((d) => {
+    const st = lstatSync(d);
+    return st.isDirectory() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+  });
+}
+
+/** The cache file's bytes, if it is one this user wrote; undefined otherwise. */
+function readCache(file: string, uid: number | undefined): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    if (!ownDir(dirname(file), uid)) return undefined;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0 || st.size > MAX_CACHE_BYTES) return undefined;
+    const data = Buffer.allocUnsafe(st.size);
+    for (let got = 0; got < st.size; ) {
+      const n = readSync(fd, data, got, st.size - got, got);
+      if (n <= 0) return undefined;
+      got += n;
+    }
+    return data;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Writes the cache (temp file, rename) and removes older builds' caches; a failure only means no cache. */
+function writeCache(file: string, data: Buffer, uid: number | undefined): void {
+  const dir = dirname(file);
+  const tmp = join(dir, `.${process.pid}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownDir(dir, uid)) return;
+    writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, file);
+    for (const name of readdirSync(dir)) if (name.endsWith('.cache') && name !== basename(file)) unlinkSync(join(dir, name));
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+  }
+}
+
+/** Runs the bundle as Node would run a CommonJS file, compiled from the cache when there is one. */
+export function boot(): void {
+  const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
+  const uid = process.getuid?.();
+  const file = codeCachePath(process.env, process.env.HOME || homedir(), {
+    bundleHash: CODEX_WRAP_BUNDLE_HASH,
+    node: process.version,
+    arch: process.arch,
+  });
+  const cachedData = file ? readCache(file, uid) : undefined;
+  const source = readFileSync(bundle, 'utf8');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
+  if (file && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(file, script.createCachedData(), uid));
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+}
