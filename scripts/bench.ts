@@ -29,9 +29,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const LATENCY_N = quick ? 300 : 3000;
 const STREAM_MB = 10;
-const STREAM_RUNS = quick ? 5 : 30;
+const STREAM_RUNS = quick ? 6 : 30;
+const STREAM_PROCS = 3;
 const STARTUP_RUNS = quick ? 5 : 20;
-const EXEC_RUNS = quick ? 3 : 8;
+const EXEC_RUNS = quick ? 4 : 12;
 const IDLE_SECONDS = 10;
 
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
@@ -176,12 +177,15 @@ function medians(cmds: Array<{ cmd: string; args: string[]; env: NodeJS.ProcessE
   const times = cmds.map(() => [] as number[]);
   for (const c of cmds) spawnSync(c.cmd, c.args, { env: c.env, cwd: c.cwd, stdio: 'ignore' }); // warm the file cache
   for (let i = 0; i < runs; i++) {
-    cmds.forEach((c, j) => {
+    // Each goes first every other run: the second of a pair otherwise pays for the first's leftovers.
+    const order = cmds.map((_, j) => j);
+    for (const j of i % 2 ? order.reverse() : order) {
+      const c = cmds[j];
       const t = process.hrtime.bigint();
       const r = spawnSync(c.cmd, c.args, { env: c.env, cwd: c.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
       if (r.status !== 0) throw new Error(`${c.cmd} ${c.args.join(' ')} exited ${r.status}: ${r.stderr}`);
       times[j].push(Number(process.hrtime.bigint() - t) / 1e6);
-    });
+    }
   }
   return times.map((t) => pct(t, 50));
 }
@@ -234,26 +238,33 @@ async function bench(): Promise<void> {
   rmSync(benchHome, { recursive: true, force: true });
   mkdirSync(benchHome, { recursive: true });
   const gw = await startWorker();
-  const [proxy, pipe] = [await startProxyProcess('proxy', gw.url), await startProxyProcess('pipe', gw.url)];
+  // Several processes of each: one process's CPU per GB varies by ±10% with where it landed (core,
+  // heap, JIT), identical code included; STREAM_PROCS of each, streams in shuffled order, even it out.
+  const procs: Array<{ name: 'proxy' | 'pipe'; p: ProxyProcess }> = [];
+  for (let i = 0; i < STREAM_PROCS; i++) {
+    procs.push(
+      { name: 'proxy', p: await startProxyProcess('proxy', gw.url) },
+      { name: 'pipe', p: await startProxyProcess('pipe', gw.url) },
+    );
+  }
+  const [proxy, pipe] = [procs[0].p, procs[1].p];
 
   const [direct, proxied, piped] = await latencies([gw.url, proxy.url, pipe.url]);
 
-  // Streams: direct, then codex-wrap's proxy and the pipe proxy in alternation, CPU read around them.
-  for (const base of [gw.url, proxy.url, pipe.url]) for (let i = 0; i < 5; i++) await stream(base); // warm-up (JIT, WebAssembly tier-up)
+  // Streams: direct, then through every proxy process in a shuffled order each round, CPU read around each.
+  for (const base of [gw.url, ...procs.map(({ p }) => p.url)]) for (let i = 0; i < 3; i++) await stream(base); // warm-up (JIT)
   const rates = { direct: [] as number[], proxy: [] as number[], pipe: [] as number[] };
   for (let i = 0; i < STREAM_RUNS; i++) rates.direct.push(await stream(gw.url));
   const cpu = { proxy: 0, pipe: 0 };
-  for (let i = 0; i < STREAM_RUNS; i++) {
-    // Each goes first every other run: the one after another stream otherwise pays for its leftovers.
-    const pair = [['proxy', proxy] as const, ['pipe', pipe] as const];
-    for (const [name, p] of i % 2 ? pair : pair.reverse()) {
+  for (let i = 0; i < STREAM_RUNS / STREAM_PROCS; i++) {
+    for (const { name, p } of [...procs].sort(() => Math.random() - 0.5)) {
       const before = await p.cpu();
       rates[name].push(await stream(p.url));
       cpu[name] += (await p.cpu()) - before;
     }
   }
-  const gb = (STREAM_RUNS * STREAM_MB * 1024 * 1024) / 1e9;
-  for (const p of [proxy, pipe]) p.child.kill('SIGINT');
+  const gb = (rates.proxy.length * STREAM_MB * 1024 * 1024) / 1e9;
+  for (const { p } of procs) p.child.kill('SIGINT');
   agent.destroy();
 
   const [bare, wrapped] = medians(
@@ -372,7 +383,8 @@ async function bench(): Promise<void> {
     [`idle wake-ups / ${IDLE_SECONDS} s`, '', String(wakeups), '', '0', wakeups === 0],
   ];
   console.log(
-    `codex-wrap bench (${quick ? 'quick' : 'full'}; ${LATENCY_N} requests of ${latencyBody.length} bytes, ${STREAM_RUNS}×${STREAM_MB} MB, ` +
+    `codex-wrap bench (${quick ? 'quick' : 'full'}; ${LATENCY_N} requests of ${latencyBody.length} bytes, ${STREAM_RUNS}×${STREAM_MB} MB ` +
+      `through ${STREAM_PROCS} processes of each proxy, ` +
       `${STARTUP_RUNS} starts, ${EXEC_RUNS} exec pairs; medians)\n`,
   );
   const widths = [26, 16, 12, 12, 10];

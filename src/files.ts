@@ -1,8 +1,8 @@
 /** Small file helpers shared by settings files, config.toml, the token cache and session state. */
 import { constants, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomBytes } from './crypto.js';
+import { chmod, close, fchmod, fstat, fsync, lstat, mkdir, open, read, rename, unlink, writeFile } from './fs.js';
 
 /**
  * Writes `text` to `path` atomically (temp file in the same directory, rename) with `mode`;
@@ -20,13 +20,13 @@ export async function writeAtomic(
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.codex-wrap.tmp`);
   let renamed = false;
   try {
-    const fh = await open(tmp, 'wx', mode);
+    const fd = await open(tmp, 'wx', mode);
     try {
-      await fh.writeFile(text, 'utf8');
-      await fh.chmod(mode);
-      if (options.durable ?? true) await fh.sync();
+      await writeFile(fd, text, 'utf8');
+      await fchmod(fd, mode);
+      if (options.durable ?? true) await fsync(fd);
     } finally {
-      await fh.close();
+      await close(fd);
     }
     if (options.stillCurrent && !(await options.stillCurrent())) return false;
     await rename(tmp, path);
@@ -62,9 +62,9 @@ export async function readRegular(
   path: string,
   o: { maxBytes: number; follow: boolean; accept?: (st: Stats) => string | undefined },
 ): Promise<{ text: string; stats: Stats } | undefined> {
-  let fh: Awaited<ReturnType<typeof open>>;
+  let fd: number;
   try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (o.follow ? 0 : constants.O_NOFOLLOW));
+    fd = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (o.follow ? 0 : constants.O_NOFOLLOW));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -72,17 +72,17 @@ export async function readRegular(
     throw new UnreadableFile(code ?? (err as Error).message);
   }
   try {
-    const stats = await fh.stat();
+    const stats = await fstat(fd);
     if (!stats.isFile()) throw new UnreadableFile('it is not a regular file');
     if (stats.size > o.maxBytes) throw new UnreadableFile(`it is larger than ${o.maxBytes} bytes`);
     const why = o.accept?.(stats);
     if (why) throw new UnreadableFile(why);
     const buf = Buffer.alloc(Math.min(stats.size, o.maxBytes) + 1);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const { bytesRead } = await read(fd, buf, 0, buf.length, 0);
     if (bytesRead > o.maxBytes) throw new UnreadableFile(`it is larger than ${o.maxBytes} bytes`);
     return { text: buf.subarray(0, bytesRead).toString('utf8'), stats };
   } finally {
-    await fh.close();
+    await close(fd);
   }
 }
 

@@ -56,9 +56,16 @@ export function redact(text: string, secrets: Iterable<string>): string {
 
 export function createLogger(opts: { write: (line: string) => void; verbose: boolean; now?: () => number }): Logger {
   const secrets = new Set<string>();
+  // Their forms are worked out when text is first redacted: a session that prints nothing before
+  // Codex starts does not spend its start-up on them (issue #12).
+  const pending: Array<[string, string | undefined]> = [];
+  const known = () => {
+    for (const [value, user] of pending.splice(0)) for (const form of secretForms(value, user)) secrets.add(form);
+    return secrets;
+  };
   const started = (opts.now ?? Date.now)();
   let sink = opts.write;
-  const emit = (line: string) => sink(`${redact(line, secrets)}\n`);
+  const emit = (line: string) => sink(`${redact(line, known())}\n`);
   return {
     info: (m) => emit(`codex-wrap: ${m}`),
     warn: (m) => emit(`codex-wrap: warning: ${m}`),
@@ -68,10 +75,9 @@ export function createLogger(opts: { write: (line: string) => void; verbose: boo
       emit(`codex-wrap [${String(ms).padStart(5)} ms] ${m}`);
     },
     secret: (v, user) => {
-      if (!v) return;
-      for (const form of secretForms(v, user)) secrets.add(form);
+      if (v) pending.push([v, user]);
     },
-    redact: (t) => redact(t, secrets),
+    redact: (t) => redact(t, known()),
     redirect(write) {
       const previous = sink;
       sink = write;

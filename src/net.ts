@@ -13,8 +13,11 @@ import { loadUndici } from './lazy.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 const require = createRequire(import.meta.url);
-/** node:http, loaded by the first connection: a command that connects nowhere never loads it (issue #12). */
-const httpModule = (): typeof http => require('node:http');
+/**
+ * node:http, loaded where a connection is made or served: a command that connects nowhere never
+ * loads it, and a session loads it after Codex has started (issue #12).
+ */
+export const httpModule = (): typeof http => require('node:http');
 /**
  * node:https and node:tls, loaded when a connection needs TLS: a session with a plain-HTTP gateway
  * (or the mock model) never pays their start-up cost (issue #12).

@@ -6,11 +6,11 @@
  * model chosen with /model), so the profile is patched, never regenerated: those edits are kept.
  */
 
-import { mkdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ExitCode, WrapError } from '../errors.js';
 import { describeWriteError, readRegular, writeAtomic } from '../files.js';
+import { mkdir, realpath, stat } from '../fs.js';
 import { loadToml, type Toml } from '../lazy.js';
 
 export const PROVIDER_ID = 'codex-wrap';

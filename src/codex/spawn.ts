@@ -1,12 +1,12 @@
 /** Finds the real codex and runs it in the user's terminal. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { access, constants as fsConstants, realpath } from 'node:fs/promises';
+import { existsSync, constants as fsConstants, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Deps, SignalSubscribe } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
+import { access, realpath } from '../fs.js';
 import { exitCodeOf, shouldForward } from './child.js';
 import { nativeCodex, type Probe } from './native.js';
 

@@ -2,12 +2,12 @@
  * `codex-wrap allow [PATH]` / `codex-wrap deny [PATH]`: approve (or stop approving) one project's
  * `.codex-wrap.env` with its current content. PATH is the file or its directory (default: here).
  */
-import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { Deps } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import { readRegular, UnreadableFile } from '../files.js';
+import { realpath, stat } from '../fs.js';
 import { approve, contentHash, PROJECT_FILE, revoke } from '../settings/allow.js';
 import { allowDir } from '../settings/paths.js';
 import { SETTINGS } from '../settings/resolve.js';

@@ -3,7 +3,6 @@
  * gateway, codex, CODEX_HOME and config.toml — ✓/✗ per line; exit 0 only if every line passes.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
 import type { ChalkInstance } from 'chalk';
 import { execa } from 'execa';
 import { type Provider, planProfile, profileProvider, untouchable } from '../codex/config.js';
@@ -11,6 +10,7 @@ import { findCodex } from '../codex/spawn.js';
 import { type Context, loadContext, resolveQuietly } from '../context.js';
 import type { Deps } from '../deps.js';
 import { describeFailure, WrapError } from '../errors.js';
+import { access, stat } from '../fs.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Parsed } from '../settings/args.js';
 import { KEYS, spec } from '../settings/resolve.js';

@@ -3,10 +3,11 @@
  * the gateway with the current IdP token, so refreshed tokens reach a running Codex. A request goes
  * through named steps: authorize → confine the path → token → body → send → retry after 401 → pipe.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AddressInfo, createServer as createListener, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
-import type { Net } from '../net.js';
+import { httpModule, type Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
 import { BodyTooLarge, readAll, sendError } from './http.js';
@@ -118,12 +119,16 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     return { first: streamed, again: () => recorded };
   };
 
-  const gateway = options.upstream && gatewayOf(options.upstream, options.net.agentFor(options.upstream));
+  let gateway: Gateway | undefined;
+  const upstreamGateway = (upstream: URL) => {
+    gateway ??= gatewayOf(upstream, options.net.agentFor(upstream));
+    return gateway;
+  };
   const send = (path: string, req: IncomingMessage, token: string, body: Buffer | Readable, onRequest: (r: http.ClientRequest) => void) => {
     const headers = forwardHeaders(req.headers, Buffer.isBuffer(body) ? ['authorization', 'content-length'] : ['authorization']);
     headers.authorization = `Bearer ${token}`;
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    return sendUpstream(gateway as Gateway, path, {
+    return sendUpstream(upstreamGateway(options.upstream as URL), path, {
       method: req.method ?? 'GET',
       headers,
       body: hasBody ? body : undefined,
@@ -213,30 +218,49 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     sendError(res, 502, 'upstream_unreachable', redact(`codex-wrap proxy: cannot reach ${target}: ${describeReach(err)}`));
   };
 
-  const server = http.createServer({ noDelay: true }, (req, res) => {
-    handle(req, res).catch((err: Error) => fail(res, err));
-  });
-  // Codex tries a WebSocket first when a provider sets supports_websockets; the proxy speaks HTTP.
-  // 426 makes Codex 0.171 fall back to HTTP after one attempt (measured: 1.2 s instead of 7.1 s for
-  // five dropped upgrades; 404 and 501 are retried like a dropped connection).
-  server.on('upgrade', (_req, socket) => {
-    const body = 'codex-wrap proxy: no WebSocket here; use HTTP';
-    socket.end(
-      `HTTP/1.1 426 Upgrade Required\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
-    );
+  let server: http.Server | undefined;
+  const httpServer = (): http.Server => {
+    if (server) return server;
+    server = httpModule().createServer((req, res) => {
+      handle(req, res).catch((err: Error) => fail(res, err));
+    });
+    // Codex tries a WebSocket first when a provider sets supports_websockets; the proxy speaks HTTP.
+    // 426 makes Codex 0.171 fall back to HTTP after one attempt (measured: 1.2 s instead of 7.1 s for
+    // five dropped upgrades; 404 and 501 are retried like a dropped connection).
+    server.on('upgrade', (_req, socket) => {
+      const body = 'codex-wrap proxy: no WebSocket here; use HTTP';
+      socket.end(
+        `HTTP/1.1 426 Upgrade Required\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
+    return server;
+  };
+
+  // The port is opened with node:net, which spawning Codex needs anyway; the HTTP server that serves
+  // its connections (node:http: some 3 ms to load) is made on the next turn of the event loop, once
+  // the session has spawned Codex, or by the first connection if that comes sooner (issue #12).
+  const sockets = new Set<Socket>();
+  const listener = createListener({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    httpServer().emit('connection', socket);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  setImmediate(() => {
+    httpServer();
+    if (options.upstream) upstreamGateway(options.upstream);
+  });
+  const { port } = listener.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
     stats,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        listener.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }

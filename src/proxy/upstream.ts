@@ -3,9 +3,10 @@
  * streamed. A gateway that starts no answer within `headersTimeoutMs`, or stops mid-answer for
  * BODY_IDLE_MS, fails the request, as undici's timeouts did.
  */
-import http, { type IncomingHttpHeaders } from 'node:http';
+import type http from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { tlsModules } from '../net.js';
+import { httpModule, tlsModules } from '../net.js';
 
 export interface UpstreamAnswer {
   statusCode: number;
@@ -32,7 +33,7 @@ export interface Gateway {
 
 export function gatewayOf(base: URL, agent: http.Agent): Gateway {
   const secure = base.protocol === 'https:';
-  const request = secure ? tlsModules().https.request : http.request;
+  const request = secure ? tlsModules().https.request : httpModule().request;
   return { secure, hostname: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port) || (secure ? 443 : 80), agent, request };
 }
 

@@ -3,10 +3,10 @@
  * `<sessions dir>/<pid>.json` (0600) up to date and removes it at exit; files of sessions that
  * died without cleaning up are pruned by whoever lists them.
  */
-import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../deps.js';
 import { privateDir, readRegular, writeAtomic } from '../files.js';
+import { lstat, readdir, unlink } from '../fs.js';
 
 export interface SessionState {
   pid: number;

@@ -3,10 +3,10 @@
  * path and a hash of its content); a changed file is blocked again until approved anew. The
  * records live in the user's state dir (0700), never in the project.
  */
-import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256 } from '../crypto.js';
 import { privateDir, readRegular, writeAtomic } from '../files.js';
+import { unlink } from '../fs.js';
 
 /** The project file codex-wrap reads once approved; `.env` is the project's app's, never read. */
 export const PROJECT_FILE = '.codex-wrap.env';

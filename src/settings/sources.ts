@@ -3,11 +3,11 @@
  * what the user controls is read: flags, the environment, `--env-file` files, the user file, and
  * the project's `.codex-wrap.env` once the user approved that exact file (issue #8).
  */
-import { realpath } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { ExitCode, WrapError } from '../errors.js';
 import { readRegular, UnreadableFile } from '../files.js';
+import { realpath } from '../fs.js';
 import { approvalOf, contentHash, PROJECT_FILE } from './allow.js';
 import { allowDir, userEnvFile } from './paths.js';
 import type { Layer } from './resolve.js';

@@ -24,7 +24,11 @@ const env = (extra: Record<string, string> = {}) => ({
 /** `status` needs no settings and no Codex: its output is the same whatever the cache. */
 const run = async (extra: Record<string, string> = {}) => {
   const r = await runBinary(['status'], { env: env(extra), cwd: home });
-  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 0, stdout: 'no codex-wrap session is running\n', stderr: '' });
+  expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({
+    code: 0,
+    stdout: 'no codex-wrap session is running\n',
+    stderr: '',
+  });
 };
 const caches = async () => (await readdir(v8dir)).filter((f) => f.endsWith('.cache'));
 

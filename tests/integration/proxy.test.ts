@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MIN_GRANT_INTERVAL_MS } from '../../src/token/refresh.js';
 import { deltasOf, within } from '../support/fake-codex.js';
@@ -391,3 +392,27 @@ test('soak, 60 s: 1-s tokens and an IdP that flaps — one grant per floor at mo
   expect(grants.length).toBeLessThanOrEqual(60_000 / MIN_GRANT_INTERVAL_MS + 1);
   expect(failedWhileValid).toEqual([]);
 }, 90_000);
+
+test('close() ends the connections Codex keeps alive', async () => {
+  const s = await startSession(idp, upstream.baseUrl);
+  const agent = new http.Agent({ keepAlive: true });
+  const ask = () =>
+    new Promise<{ status: number; socket: Socket }>((resolve, reject) => {
+      const req = http.request(`${s.proxy.baseUrl}/models`, { agent, headers: { authorization: `Bearer ${s.key}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, socket: req.socket as Socket }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  // Right after start (the HTTP server is made on the next turn of the event loop) and again on the kept socket.
+  const first = await ask();
+  const second = await ask();
+  expect([first.status, second.status]).toEqual([200, 200]);
+  expect(second.socket).toBe(first.socket);
+  // A kept-alive connection left open would hold close() until the test's timeout.
+  const closed = new Promise((resolve) => first.socket.once('close', resolve));
+  await s.close();
+  await closed;
+  agent.destroy();
+});
