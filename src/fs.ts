@@ -1,24 +1,37 @@
 /**
  * The file-system calls codex-wrap makes, as promises — without node:fs/promises, whose loading
- * (with the readline and stream modules it brings) costs every run some 2.5 ms (issue #12):
- * node:fs's own calls through util.promisify, on descriptors where a file is held open.
+ * (with the readline and stream modules it brings) costs every run some 2.5 ms (issue #12).
+ * Reads, look-ups and mkdir of local files run at once (node:fs's synchronous calls, errors as
+ * rejections): a trip through the thread pool costs more than such a call, and a session makes some
+ * twenty before Codex starts. Writes, which may wait on the disk (fsync), go through the thread
+ * pool (node:fs's calls through util.promisify), so a proxy streaming an answer never waits on them.
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 
-export const access = promisify(fs.access);
+/** `fn` as an async function: the call is made at once; a throw becomes a rejection. */
+const now =
+  <A extends unknown[], R>(fn: (...args: A) => R) =>
+  async (...args: A): Promise<R> =>
+    fn(...args);
+
+export const access = now(fs.accessSync);
+export const close = now(fs.closeSync);
+export const fstat = now((fd: number) => fs.fstatSync(fd));
+export const lstat = now((path: string) => fs.lstatSync(path));
+export const open = now((path: string, flags: number | string, mode?: number) => fs.openSync(path, flags, mode));
+export const read = now((fd: number, buffer: Buffer, offset: number, length: number, position: number | null) => ({
+  bytesRead: fs.readSync(fd, buffer, offset, length, position),
+  buffer,
+}));
+export const readdir = now((path: string) => fs.readdirSync(path));
+export const realpath = now((path: string) => fs.realpathSync(path));
+export const stat = now((path: string) => fs.statSync(path));
+export const mkdir = now((path: string, options: fs.MakeDirectoryOptions & { recursive: true }) => fs.mkdirSync(path, options));
+
 export const chmod = promisify(fs.chmod);
-export const close = promisify(fs.close);
 export const fchmod = promisify(fs.fchmod);
-export const fstat = promisify(fs.fstat);
 export const fsync = promisify(fs.fsync);
-export const lstat = promisify(fs.lstat);
-export const mkdir = promisify(fs.mkdir);
-export const open = promisify(fs.open);
-export const read = promisify(fs.read);
-export const readdir = promisify(fs.readdir);
-export const realpath = promisify(fs.realpath);
 export const rename = promisify(fs.rename);
-export const stat = promisify(fs.stat);
 export const unlink = promisify(fs.unlink);
 export const writeFile = promisify(fs.writeFile);

@@ -52,6 +52,9 @@ export interface ProxyOptions {
  */
 export const UPSTREAM_HEADERS_TIMEOUT_MS = 10 * 60 * 1000;
 
+/** When the HTTP server is made, after the port opens: Codex takes ten times as long to send its first request. */
+const WARM_UP_MS = 10;
+
 /** What is sent upstream first, and how to get the same bytes again for a retry. */
 interface Body {
   first: Buffer | Readable;
@@ -237,8 +240,8 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   };
 
   // The port is opened with node:net, which spawning Codex needs anyway; the HTTP server that serves
-  // its connections (node:http: some 3 ms to load) is made on the next turn of the event loop, once
-  // the session has spawned Codex, or by the first connection if that comes sooner (issue #12).
+  // its connections (node:http: some 3 ms to load) is made while Codex starts — WARM_UP_MS after,
+  // long before its first request — or by the first connection if that comes sooner (issue #12).
   const sockets = new Set<Socket>();
   const listener = createListener({ noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -249,16 +252,17 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     listener.once('error', reject);
     listener.listen(0, '127.0.0.1', () => resolve());
   });
-  setImmediate(() => {
+  const warmUp = setTimeout(() => {
     httpServer();
     if (options.upstream) upstreamGateway(options.upstream);
-  });
+  }, WARM_UP_MS).unref();
   const { port } = listener.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
     stats,
     close: () =>
       new Promise<void>((resolve) => {
+        clearTimeout(warmUp);
         listener.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),
