@@ -7,6 +7,7 @@ import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createListener, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
+import { nodeCrypto } from '../crypto.js';
 import { httpModule, type Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
@@ -240,8 +241,8 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   };
 
   // The port is opened with node:net, which spawning Codex needs anyway; the HTTP server that serves
-  // its connections (node:http: some 3 ms to load) is made while Codex starts — WARM_UP_MS after,
-  // long before its first request — or by the first connection if that comes sooner (issue #12).
+  // its connections (node:http: some 3 ms to load; node:crypto too) is made while Codex starts —
+  // WARM_UP_MS after, long before its first request — or by the first connection (issue #12).
   const sockets = new Set<Socket>();
   const listener = createListener({ noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -254,6 +255,7 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   });
   const warmUp = setTimeout(() => {
     httpServer();
+    nodeCrypto(); // for the key check
     if (options.upstream) upstreamGateway(options.upstream);
   }, WARM_UP_MS).unref();
   const { port } = listener.address() as AddressInfo;
