@@ -4,10 +4,12 @@
  * in the same run, with runs interleaved.
  * - the proxy's added latency per small request (p50, p99) against calling the gateway directly;
  * - a 10 MB streamed answer: MB/s and CPU per GB proxied, codex-wrap's proxy against a 30-line
- *   Node pipe proxy (each in a process of its own, so that its CPU can be read);
+ *   Node pipe proxy (three processes of each, so that its CPU can be read and one process's luck
+ *   does not decide);
  * - start-up to spawn: codex-wrap (MOCK_MODE, CODEX_BIN=/bin/true) against a bare node spawning /bin/true;
  * - a model-free command: `codex-wrap completion bash` against `codex completion bash`;
- * - end to end: `codex-wrap exec` with the real Codex against plain `codex exec`, same loopback gateway;
+ * - end to end: `codex-wrap exec` with the real Codex against plain `codex exec`, same loopback gateway
+ *   (codex-wrap's code cache warm, as after its first run);
  * - wake-ups of codex-wrap's main thread in 10 s while Codex idles.
  * `--quick` for fewer runs; BENCH_PROF=<dir> writes CPU profiles of both proxies there;
  * BENCH_MAX_TOKENS=0 sends request bodies through unbuffered.
@@ -238,8 +240,12 @@ async function bench(): Promise<void> {
   rmSync(benchHome, { recursive: true, force: true });
   mkdirSync(benchHome, { recursive: true });
   const gw = await startWorker();
-  // Several processes of each: one process's CPU per GB varies by ±10% with where it landed (core,
-  // heap, JIT), identical code included; STREAM_PROCS of each, streams in shuffled order, even it out.
+  // Latency: one process of each. CPU per GB: STREAM_PROCS other processes of each, all warmed
+  // alike — one process's figure varies by ±10% with where it landed (core, heap, JIT), identical
+  // code included, and a process that served the latency run's 3000 requests streams cheaper.
+  const [proxy, pipe] = [await startProxyProcess('proxy', gw.url), await startProxyProcess('pipe', gw.url)];
+  const [direct, proxied, piped] = await latencies([gw.url, proxy.url, pipe.url]);
+  for (const p of [proxy, pipe]) p.child.kill('SIGINT');
   const procs: Array<{ name: 'proxy' | 'pipe'; p: ProxyProcess }> = [];
   for (let i = 0; i < STREAM_PROCS; i++) {
     procs.push(
@@ -247,12 +253,10 @@ async function bench(): Promise<void> {
       { name: 'pipe', p: await startProxyProcess('pipe', gw.url) },
     );
   }
-  const [proxy, pipe] = [procs[0].p, procs[1].p];
-
-  const [direct, proxied, piped] = await latencies([gw.url, proxy.url, pipe.url]);
 
   // Streams: direct, then through every proxy process in a shuffled order each round, CPU read around each.
-  for (const base of [gw.url, ...procs.map(({ p }) => p.url)]) for (let i = 0; i < 3; i++) await stream(base); // warm-up (JIT)
+  for (const { p } of procs) for (let i = 0; i < 100; i++) await request(`${p.url}/responses`, 'POST', latencyBody, true); // warm-up (JIT)
+  for (const base of [gw.url, ...procs.map(({ p }) => p.url)]) for (let i = 0; i < 5; i++) await stream(base);
   const rates = { direct: [] as number[], proxy: [] as number[], pipe: [] as number[] };
   for (let i = 0; i < STREAM_RUNS; i++) rates.direct.push(await stream(gw.url));
   const cpu = { proxy: 0, pipe: 0 };
