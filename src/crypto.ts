@@ -8,13 +8,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-type NodeCrypto = typeof import('node:crypto');
-let loaded: NodeCrypto | undefined;
+const require = createRequire(import.meta.url);
 /** node:crypto, loaded on first use. */
-export const nodeCrypto = (): NodeCrypto => {
-  loaded ??= createRequire(import.meta.url)('node:crypto') as NodeCrypto;
-  return loaded;
-};
+export const nodeCrypto = (): typeof import('node:crypto') => require('node:crypto');
 
 export function randomBytes(size: number): Buffer {
   const out = Buffer.allocUnsafe(size);

@@ -24,7 +24,6 @@ export const clientGone = () => Object.assign(new Error('the client closed the c
 
 /** Where the gateway is, as node:http(s) takes it: worked out once per session. */
 export interface Gateway {
-  secure: boolean;
   hostname: string;
   port: number;
   agent: http.Agent;
@@ -34,7 +33,7 @@ export interface Gateway {
 export function gatewayOf(base: URL, agent: http.Agent): Gateway {
   const secure = base.protocol === 'https:';
   const request = secure ? tlsModules().https.request : httpModule().request;
-  return { secure, hostname: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port) || (secure ? 443 : 80), agent, request };
+  return { hostname: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port) || (secure ? 443 : 80), agent, request };
 }
 
 /** `path`: the path and query at the gateway. */

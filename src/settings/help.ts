@@ -3,27 +3,11 @@ import { EXIT_MEANINGS } from '../errors.js';
 import { OPTIONS } from './args.js';
 import { KEYS, spec } from './resolve.js';
 
-/** `KEY (default)` for every setting, wrapped to the terminal's usual width. Pure. */
-export function settingsList(width = 100): string[] {
-  const items = KEYS.map((k) => (spec(k).default === undefined ? k : `${k} (${spec(k).default})`));
-  const lines: string[] = [];
-  let line = ' ';
-  for (const item of items) {
-    if (line.length + item.length + 2 > width) {
-      lines.push(line);
-      line = ' ';
-    }
-    line += ` ${item},`;
-  }
-  lines.push(line.replace(/,$/, ''));
-  return lines;
-}
-
-/** Words of `text` in lines of at most `width` characters. Pure. */
-function wrap(text: string, width: number): string[] {
+/** `words` joined by spaces, in lines of at most `width` characters. Pure. */
+function wrap(words: readonly string[], width: number): string[] {
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(' ')) {
+  for (const word of words) {
     if (line && line.length + word.length + 1 > width) {
       lines.push(line);
       line = word;
@@ -32,11 +16,19 @@ function wrap(text: string, width: number): string[] {
   return [...lines, line];
 }
 
+/** `KEY (default)` for every setting, indented, wrapped to the terminal's usual width. Pure. */
+export function settingsList(width = 100): string[] {
+  const items = KEYS.map((k) => `${spec(k).default === undefined ? k : `${k} (${spec(k).default})`},`);
+  return wrap(items, width - 2).map((line, i, all) => `  ${i === all.length - 1 ? line.replace(/,$/, '') : line}`);
+}
+
 /** The flags in two columns, each description wrapped beside its flag. Pure. */
 export function optionsList(width = 100): string[] {
   const heads = OPTIONS.map((o) => `  ${o.names.join(', ')}${o.value ? ` ${o.value}` : ''}`);
   const column = Math.max(...heads.map((h) => h.length)) + 2;
-  return OPTIONS.flatMap((o, i) => wrap(o.what, width - column).map((line, j) => `${(j === 0 ? heads[i] : '').padEnd(column)}${line}`));
+  return OPTIONS.flatMap((o, i) =>
+    wrap(o.what.split(' '), width - column).map((line, j) => `${(j === 0 ? heads[i] : '').padEnd(column)}${line}`),
+  );
 }
 
 export function helpText(): string {
