@@ -29,6 +29,14 @@ function writer(make: () => NodeJS.WriteStream): (text: string) => void {
   };
 }
 
+// The launcher's shebang (bin/codex-wrap.cjs) moved NODE_EXTRA_CA_CERTS aside; it is the user's
+// setting all the same: back in place before anything reads the environment.
+const movedExtraCa = process.env.CODEX_WRAP_EXTRA_CA;
+if (movedExtraCa !== undefined) {
+  delete process.env.CODEX_WRAP_EXTRA_CA;
+  if (movedExtraCa) process.env.NODE_EXTRA_CA_CERTS = movedExtraCa;
+}
+
 const running = main({
   argv: process.argv.slice(2),
   env: process.env,

@@ -29,8 +29,6 @@ export interface Context {
   spinner: Spinner;
   /** Closed by main, once, whatever the command did. */
   net: Net;
-  /** PEM files to trust on top of the system roots; empty when none is configured. */
-  caFiles: string[];
 }
 
 const MAX_CA_FILE = 4 * 1024 * 1024;
@@ -60,10 +58,18 @@ export async function loadContext(deps: Deps, args: Parsed, log: Logger, spinner
   const resolved = await withSecretFromCommand(resolve(layers), deps);
   log.secret(resolved.OAUTH_CLIENT_SECRET?.value, resolved.OAUTH_CLIENT_ID?.value.trim());
   const settings = validate(resolved, { home: deps.home, trustProject: args.trustProjectEnv });
-  // Passing our own CA list replaces Node's default set, which is where NODE_EXTRA_CA_CERTS lives.
-  const caFiles = settings.caFile ? [settings.caFile, ...(deps.env.NODE_EXTRA_CA_CERTS ? [deps.env.NODE_EXTRA_CA_CERTS] : [])] : [];
-  const pems = await Promise.all(caFiles.map((f, i) => readCa(f, i === 0 ? 'CA_CERT_FILE' : 'NODE_EXTRA_CA_CERTS')));
-  return { deps, args, settings, resolved, log, spinner, net: createNet(deps.env, pems), caFiles };
+  // Our connections trust the system roots, CA_CERT_FILE and NODE_EXTRA_CA_CERTS. Node does not load
+  // the latter at start when the launcher runs it (bin/codex-wrap.cjs): it is read here, and, as
+  // Node would, a file that cannot be read is only warned about.
+  const pems = settings.caFile ? [await readCa(settings.caFile, 'CA_CERT_FILE')] : [];
+  const extra = deps.env.NODE_EXTRA_CA_CERTS;
+  if (extra) {
+    await readCa(extra, 'NODE_EXTRA_CA_CERTS').then(
+      (pem) => pems.push(pem),
+      (err: Error) => log.warn(`${err.message}; its certificates are not trusted`),
+    );
+  }
+  return { deps, args, settings, resolved, log, spinner, net: createNet(deps.env, pems) };
 }
 
 /**

@@ -72,7 +72,13 @@ export interface Net {
  * start-up: a mock session never needs it, and the proxy's first request comes a second later.
  */
 export function createNet(env: Env, extraCa: readonly string[] = []): Net {
-  const tls = extraCa.length > 0 ? { ca: [...tlsModules().tls.rootCertificates, ...extraCa] } : undefined;
+  // The roots and the extra CAs as one list, made on the first connection that needs it (node:tls
+  // and its roots are loaded only then: a session over plain HTTP never loads them).
+  let trust: { ca: string[] } | undefined;
+  const tls = () => {
+    if (extraCa.length > 0) trust ??= { ca: [...tlsModules().tls.rootCertificates, ...extraCa] };
+    return trust;
+  };
   const agents = new Map<string, Dispatcher>();
   const load = loadUndici;
   const byOrigin = new Map<string, Dispatcher>();
@@ -83,7 +89,8 @@ export function createNet(env: Env, extraCa: readonly string[] = []): Net {
     const uri = proxyFor(target, env) ?? '';
     let agent = agents.get(uri);
     if (!agent) {
-      agent = uri ? new ProxyAgent({ uri, requestTls: tls, proxyTls: tls }) : new Agent({ connect: tls });
+      const trusted = tls();
+      agent = uri ? new ProxyAgent({ uri, requestTls: trusted, proxyTls: trusted }) : new Agent({ connect: trusted });
       agents.set(uri, agent);
     }
     byOrigin.set(target.origin, agent);
@@ -95,7 +102,8 @@ export function createNet(env: Env, extraCa: readonly string[] = []): Net {
     const key = `${target.protocol}|${proxy ?? ''}`;
     let agent = nodeAgents.get(key);
     if (!agent) {
-      agent = nodeAgent(target.protocol === 'https:', proxy ? new URL(proxy) : undefined, tls?.ca);
+      const secure = target.protocol === 'https:' || proxy?.startsWith('https:');
+      agent = nodeAgent(target.protocol === 'https:', proxy ? new URL(proxy) : undefined, secure ? tls()?.ca : undefined);
       nodeAgents.set(key, agent);
     }
     return agent;

@@ -1,8 +1,8 @@
-/** What needs separate codex-wrap processes: concurrent starts sharing one grant, status of a live session, NODE_EXTRA_CA_CERTS read at start. */
-import { mkdir, writeFile } from 'node:fs/promises';
+/** What needs separate codex-wrap processes: concurrent starts sharing one grant, status of a live session, NODE_EXTRA_CA_CERTS. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBinary, startBinary } from '../support/binary.js';
-import { waitForFile, writeFakeCodex } from '../support/fake-codex.js';
+import { type FakeCodexReport, sha256, waitForFile, writeFakeCodex } from '../support/fake-codex.js';
 import { oauthEnv, startIdp } from '../support/idp.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -80,4 +80,50 @@ test('NODE_EXTRA_CA_CERTS is honoured, alone and together with CA_CERT_FILE', as
   server.close();
   expect([alone.stdout, both.stdout]).toEqual(['extra-ca-token\n', 'extra-ca-token\n']);
   expect(neither.code).toBe(5);
+});
+
+describe('NODE_EXTRA_CA_CERTS through the launcher (bin/codex-wrap.cjs run as a program)', () => {
+  test('Node does not load it at start: codex-wrap reads it, and says so when it cannot', async () => {
+    const home = await tempDir('cw-extra-ca-launcher-');
+    const env = { PATH: process.env.PATH, HOME: home, MOCK_MODE: 'true', NODE_EXTRA_CA_CERTS: join(home, 'missing.pem') };
+    const viaShebang = await runBinary(['token'], { env, cwd: home, shebang: true });
+    expect(viaShebang.code).toBe(0);
+    expect(viaShebang.stderr).not.toMatch(/Ignoring extra certs/);
+    expect(viaShebang.stderr).toMatch(
+      /^codex-wrap: warning: NODE_EXTRA_CA_CERTS=.*missing\.pem cannot be read: ENOENT; its certificates are not trusted$/m,
+    );
+    // Run by node itself, Node loads it at start, as it always does (and warns in its own words).
+    const viaNode = await runBinary(['token'], { env, cwd: home });
+    expect(viaNode.stderr).toMatch(/Ignoring extra certs/);
+  });
+
+  test('its certificates are trusted, and Codex gets the variable as it was', async () => {
+    const { makeCa } = await import('../support/tls.js');
+    const https = await import('node:https');
+    const ca = makeCa(await tempDir('cw-ca-launcher-'));
+    const server = https.createServer({ key: ca.key, cert: ca.cert }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"access_token":"launcher-ca-token","token_type":"Bearer","expires_in":60}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const home = await tempDir('cw-extra-ca-launcher-');
+    const env = {
+      PATH: `${codex.dir}:${process.env.PATH}`,
+      HOME: home,
+      LLM_API_BASE_URL: 'http://127.0.0.1:9/v1',
+      OAUTH_ENDPOINT: `https://127.0.0.1:${(server.address() as { port: number }).port}/token`,
+      OAUTH_CLIENT_ID: 'c',
+      OAUTH_CLIENT_SECRET: 's3cret-value',
+      NODE_EXTRA_CA_CERTS: ca.caFile,
+      FAKE_CODEX_MODE: 'exit:0',
+      FAKE_CODEX_REPORT: join(home, 'report.json'),
+    };
+    const session = await runBinary(['--no-cache', 'exec', 'x'], { env, cwd: home, shebang: true });
+    server.close();
+    expect(session.code).toBe(0);
+    const report: FakeCodexReport = JSON.parse(await readFile(join(home, 'report.json'), 'utf8'));
+    expect(report.envNames).toContain('NODE_EXTRA_CA_CERTS');
+    expect(report.envNames).not.toContain('CODEX_WRAP_EXTRA_CA');
+    expect(report.envHashes).toContain(sha256(ca.caFile));
+  });
 });

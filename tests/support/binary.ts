@@ -17,11 +17,13 @@ export interface Done {
   stderr: string;
 }
 
+/** `shebang`: BIN run as a program, through its `#!/usr/bin/env -S …` line, as a shell runs it; otherwise `node BIN`. */
 export function startBinary(
   args: string[],
-  o: { env: Record<string, string | undefined>; cwd: string },
+  o: { env: Record<string, string | undefined>; cwd: string; shebang?: boolean },
 ): { child: ChildProcess; done: Promise<Done>; output(): { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] = o.shebang ? [BIN, args] : [process.execPath, [BIN, ...args]];
+  const child = spawn(cmd, argv, { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c) => {
@@ -34,4 +36,5 @@ export function startBinary(
   return { child, done, output: () => ({ stdout, stderr }) };
 }
 
-export const runBinary = (args: string[], o: { env: Record<string, string | undefined>; cwd: string }) => startBinary(args, o).done;
+export const runBinary = (args: string[], o: { env: Record<string, string | undefined>; cwd: string; shebang?: boolean }) =>
+  startBinary(args, o).done;
