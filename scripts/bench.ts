@@ -383,26 +383,29 @@ async function bench(): Promise<void> {
       '≤ 1.0×',
       cpu.proxy <= cpu.pipe,
     ],
-    ...commands.flatMap(({ label, bare, wrapped, plainCompletion, wrappedCompletion, plainExec, wrappedExec }) => [
-      ...(label ? [[label.trim(), '', '', '', '', true] as Row] : []),
-      ['start-up to spawn (ms)', `${f(bare)} node`, f(wrapped), `${f(wrapped / bare, 2)}×`, '≤ 1.35×', wrapped / bare <= 1.35],
-      [
-        'completion bash (ms)',
-        `${f(plainCompletion)} codex`,
-        f(wrappedCompletion),
-        `${f(wrappedCompletion / plainCompletion, 2)}×`,
-        '≤ 1.0×',
-        wrappedCompletion <= plainCompletion,
-      ],
-      [
-        'exec, real Codex (ms)',
-        `${f(plainExec)} codex`,
-        f(wrappedExec),
-        `${f(wrappedExec / plainExec, 2)}×`,
-        '≤ 1.0×',
-        wrappedExec <= plainExec,
-      ],
-    ] as Row[]),
+    ...commands.flatMap(
+      ({ label, bare, wrapped, plainCompletion, wrappedCompletion, plainExec, wrappedExec }) =>
+        [
+          ...(label ? [[label.trim(), '', '', '', '', true] as Row] : []),
+          ['start-up to spawn (ms)', `${f(bare)} node`, f(wrapped), `${f(wrapped / bare, 2)}×`, '≤ 1.35×', wrapped / bare <= 1.35],
+          [
+            'completion bash (ms)',
+            `${f(plainCompletion)} codex`,
+            f(wrappedCompletion),
+            `${f(wrappedCompletion / plainCompletion, 2)}×`,
+            '≤ 1.0×',
+            wrappedCompletion <= plainCompletion,
+          ],
+          [
+            'exec, real Codex (ms)',
+            `${f(plainExec)} codex`,
+            f(wrappedExec),
+            `${f(wrappedExec / plainExec, 2)}×`,
+            '≤ 1.0×',
+            wrappedExec <= plainExec,
+          ],
+        ] as Row[],
+    ),
     [`idle wake-ups / ${IDLE_SECONDS} s`, '', String(wakeups), '', '0', wakeups === 0],
   ];
   console.log(

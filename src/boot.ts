@@ -26,7 +26,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
@@ -95,7 +94,7 @@ function writeCache(file: string, data: Buffer, uid: number | undefined): void {
 export function boot(): void {
   const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
   const uid = process.getuid?.();
-  const file = codeCachePath(process.env, process.env.HOME || homedir(), {
+  const file = codeCachePath(process.env, process.env.HOME || (createRequire(bundle)('node:os') as typeof import('node:os')).homedir(), {
     bundleHash: CODEX_WRAP_BUNDLE_HASH,
     node: process.version,
     arch: process.arch,

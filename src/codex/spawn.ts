@@ -2,7 +2,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, constants as fsConstants, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { arch, platform } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Deps, SignalSubscribe } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
@@ -92,7 +91,7 @@ export async function runCodex(options: {
 }): Promise<number> {
   // node:child_process, not execa, on this path: the session's start-up pays for every module it
   // loads (issue #12: execa was ~30 ms of it); `check` keeps execa, loaded only when it runs.
-  const native = nativeCodex(options.bin, { env: options.env, platform: platform(), arch: arch(), fs: realProbe });
+  const native = nativeCodex(options.bin, { env: options.env, platform: process.platform, arch: process.arch, fs: realProbe });
   const child = spawn(native?.bin ?? options.bin, options.args, { cwd: options.cwd, env: native?.env ?? options.env, stdio: 'inherit' });
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));

@@ -13,6 +13,7 @@ import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
 import { BodyTooLarge, readAll, sendError } from './http.js';
 import { serveMock } from './mock-model.js';
+import { rehearse } from './rehearsal.js';
 import { clientGone, type Gateway, gatewayOf, sendUpstream, type UpstreamAnswer } from './upstream.js';
 
 export interface ProxyStats {
@@ -26,6 +27,8 @@ export interface AuthProxy {
   /** What Codex uses as its provider's base_url. */
   baseUrl: string;
   stats: ProxyStats;
+  /** Once the rehearsal (rehearsal.ts) is over: whether it ran through (false without one). */
+  rehearsed(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export interface ProxyOptions {
   headersTimeoutMs?: number;
   /** A request was answered: the stats changed. */
   onAnswered?: () => void;
+  /** Rehearse the request path while Codex starts (rehearsal.ts): for a session's proxy. */
+  rehearse?: boolean;
 }
 
 /**
@@ -246,7 +251,8 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
 
   // The port is opened with node:net, which spawning Codex needs anyway; the HTTP server that serves
   // its connections (node:http: some 3 ms to load; node:crypto too) is made while Codex starts —
-  // WARM_UP_MS after, long before its first request — or by the first connection (issue #12).
+  // WARM_UP_MS after, long before its first request — or by the first connection; a session's
+  // proxy then rehearses a request (rehearsal.ts), so that Codex's first one does not run cold (issue #12).
   const sockets = new Set<Socket>();
   const listener = createListener({ noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -257,18 +263,26 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     listener.once('error', reject);
     listener.listen(0, '127.0.0.1', () => resolve());
   });
+  let rehearsalOver: (ran: boolean) => void = () => {};
+  const rehearsed = new Promise<boolean>((resolve) => {
+    rehearsalOver = resolve;
+  });
   const warmUp = setTimeout(() => {
     httpServer();
     nodeCrypto(); // for the key check
     if (options.upstream) upstreamGateway(options.upstream);
+    if (options.upstream && options.rehearse) rehearse(startProxy, options.maxTokens).then(rehearsalOver);
+    else rehearsalOver(false);
   }, WARM_UP_MS).unref();
   const { port } = listener.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
     stats,
+    rehearsed: () => rehearsed,
     close: () =>
       new Promise<void>((resolve) => {
         clearTimeout(warmUp);
+        rehearsalOver(false);
         listener.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),

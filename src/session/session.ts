@@ -145,6 +145,7 @@ async function proxyMode(ctx: Context, source: TokenSource, first: Token, change
     log: (m) => log.verbose(`proxy: ${m}`),
     redact: (t) => log.redact(t),
     onAnswered: changed,
+    rehearse: true,
   }).catch((err: unknown) => {
     refresher.stop();
     throw err;

@@ -416,3 +416,28 @@ test('close() ends the connections Codex keeps alive', async () => {
   await closed;
   agent.destroy();
 });
+
+test('the rehearsal while Codex starts runs through a stand-in: the gateway, the IdP and the stats see nothing of it', async () => {
+  const s = await startSession(idp, upstream.baseUrl, { maxTokens: 4096, rehearse: true });
+  const grants = idp.grants;
+  expect(await within(s.proxy.rehearsed(), 5000, 'timed out')).toBe(true);
+  expect(upstream.requests).toHaveLength(0);
+  expect(idp.grants).toBe(grants);
+  expect(s.proxy.stats).toEqual({ requests: 0, rejected: 0, retries: 0, upstreamErrors: 0 });
+  // Codex's own first request then goes where it always goes.
+  const res = await s.post('/responses', prompt('after the rehearsal'));
+  expect(deltas(await res.text())).toBe('upstream says: after the rehearsal');
+  await s.close();
+  expect(upstream.requests).toHaveLength(1);
+  expect(s.proxy.stats.requests).toBe(1);
+});
+
+test("no rehearsal for a proxy that is not a session's, nor for one closed before it would start", async () => {
+  const plain = await startSession(idp, upstream.baseUrl);
+  expect(await within(plain.proxy.rehearsed(), 5000, 'timed out')).toBe(false);
+  await plain.close();
+  const closed = await startSession(idp, upstream.baseUrl, { rehearse: true });
+  await closed.close();
+  expect(await within(closed.proxy.rehearsed(), 5000, 'timed out')).toBe(false);
+  expect(upstream.requests).toHaveLength(0);
+});

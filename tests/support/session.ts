@@ -43,7 +43,7 @@ export function manualClock(start = Date.now()): Clock & { advance(ms: number): 
 export async function startSession(
   idp: Idp,
   upstream: string | undefined,
-  o: { maxTokens?: number; intervalMs?: number; clock?: Clock; headersTimeoutMs?: number } = {},
+  o: { maxTokens?: number; intervalMs?: number; clock?: Clock; headersTimeoutMs?: number; rehearse?: boolean } = {},
 ) {
   const clock = o.clock ?? realClock;
   const source = createOAuthTokenSource(
@@ -66,6 +66,7 @@ export async function startSession(
     tokens: refresher,
     maxTokens: o.maxTokens ?? 0,
     headersTimeoutMs: o.headersTimeoutMs,
+    rehearse: o.rehearse,
   });
   return {
     refresher,
