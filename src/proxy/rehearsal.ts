@@ -8,6 +8,7 @@
  * gateway, the IdP, the session's stats or its log, and a failure changes nothing.
  */
 import type { IncomingMessage } from 'node:http';
+import { createServer as createListener, type Socket } from 'node:net';
 import { createNet, httpModule } from '../net.js';
 import { mockResponseEvents } from './mock-model.js';
 import type { AuthProxy, ProxyOptions } from './server.js';
@@ -22,19 +23,12 @@ const BODY = JSON.stringify({
 });
 
 /** A rehearsal that takes longer than this is given up. */
-const LIMIT_MS = 2000;
+const LIMIT_MS = 1000;
 
 /** `start`: startProxy (passed in: server.ts runs the rehearsal). True when the stand-in's answer came through. */
 export async function rehearse(start: (options: ProxyOptions) => Promise<AuthProxy>, maxTokens: number): Promise<boolean> {
   const http = httpModule();
-  const gateway = http.createServer((req, res) => {
-    req.resume();
-    req.once('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const event of mockResponseEvents('rehearsal', 'rehearsal')) res.write(event);
-      res.end();
-    });
-  });
+  const gateway = createListener(standIn);
   const net = createNet({});
   let proxy: AuthProxy | undefined;
   try {
@@ -70,6 +64,8 @@ export async function rehearse(start: (options: ProxyOptions) => Promise<AuthPro
         },
       );
       req.once('error', reject);
+      // Some 30 ms normally; the limit's timer, cleared, still wakes the process once when it would
+      // have expired: early, while Codex starts.
       req.setTimeout(LIMIT_MS, () => req.destroy());
       req.end(BODY);
     });
@@ -80,7 +76,32 @@ export async function rehearse(start: (options: ProxyOptions) => Promise<AuthPro
   } finally {
     await proxy?.close().catch(() => {});
     gateway.close();
-    gateway.closeAllConnections();
     await net.close().catch(() => {});
   }
+}
+
+/** A streamed answer, chunk by chunk, as gateways send one. */
+const ANSWER = [
+  'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n',
+  ...mockResponseEvents('rehearsal', 'rehearsal').map((e) => `${Buffer.byteLength(e).toString(16)}\r\n${e}\r\n`),
+  '0\r\n\r\n',
+].join('');
+
+/**
+ * The stand-in gateway: plain node:net, answering once the request is in and closing. An HTTP
+ * server would leave timers behind (its keep-alive and connection checks), whose expiry wakes an
+ * idle session once more even when cleared (the budget of issue #12 is no wake-up at all).
+ */
+function standIn(socket: Socket): void {
+  let seen = '';
+  socket.setEncoding('latin1');
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: string) => {
+    seen += chunk;
+    const end = seen.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const length = /\r\ncontent-length: *(\d+)/i.exec(seen.slice(0, end));
+    const complete = length ? seen.length - end - 4 >= Number(length[1]) : seen.endsWith('\r\n0\r\n\r\n');
+    if (complete) socket.end(ANSWER);
+  });
 }
