@@ -1,12 +1,25 @@
 /** What needs separate codex-wrap processes: concurrent starts sharing one grant, status of a live session, NODE_EXTRA_CA_CERTS. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { runBinary, startBinary } from '../support/binary.js';
 import { type FakeCodexReport, sha256, waitForFile, writeFakeCodex } from '../support/fake-codex.js';
 import { oauthEnv, startIdp } from '../support/idp.js';
+import { makeCa } from '../support/tls.js';
 import { tempDir } from '../support/tmp.js';
 
 let codex: { dir: string; bin: string };
+
+/** A token endpoint on 127.0.0.1 over TLS, its certificate from a CA of its own: trusted only with that CA. */
+async function tlsTokenEndpoint(token: string) {
+  const ca = makeCa(await tempDir('cw-ca-'));
+  const server = createHttpsServer({ key: ca.key, cert: ca.cert }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 60 }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { ca, server, tokenUrl: `https://127.0.0.1:${(server.address() as { port: number }).port}/token` };
+}
 beforeAll(async () => {
   codex = await writeFakeCodex();
 });
@@ -55,21 +68,14 @@ test('status shows a running session and forgets it when it ends; dead sessions 
 }, 60_000);
 
 test('NODE_EXTRA_CA_CERTS is honoured, alone and together with CA_CERT_FILE', async () => {
-  const { makeCa } = await import('../support/tls.js');
-  const https = await import('node:https');
-  const ca = makeCa(await tempDir('cw-ca-'));
+  const { ca, server, tokenUrl } = await tlsTokenEndpoint('extra-ca-token');
   const other = makeCa(await tempDir('cw-ca2-'));
-  const server = https.createServer({ key: ca.key, cert: ca.cert }, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"access_token":"extra-ca-token","token_type":"Bearer","expires_in":60}');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const home = await tempDir('cw-extra-ca-');
   const env = {
     PATH: process.env.PATH,
     HOME: home,
     LLM_API_BASE_URL: 'https://gw.example.com/v1',
-    OAUTH_ENDPOINT: `https://127.0.0.1:${(server.address() as { port: number }).port}/token`,
+    OAUTH_ENDPOINT: tokenUrl,
     OAUTH_CLIENT_ID: 'c',
     OAUTH_CLIENT_SECRET: 's3cret-value',
     NODE_EXTRA_CA_CERTS: ca.caFile,
@@ -98,20 +104,13 @@ describe('NODE_EXTRA_CA_CERTS through the launcher (bin/codex-wrap.cjs run as a 
   });
 
   test('its certificates are trusted, and Codex gets the variable as it was', async () => {
-    const { makeCa } = await import('../support/tls.js');
-    const https = await import('node:https');
-    const ca = makeCa(await tempDir('cw-ca-launcher-'));
-    const server = https.createServer({ key: ca.key, cert: ca.cert }, (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"access_token":"launcher-ca-token","token_type":"Bearer","expires_in":60}');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { ca, server, tokenUrl } = await tlsTokenEndpoint('launcher-ca-token');
     const home = await tempDir('cw-extra-ca-launcher-');
     const env = {
       PATH: `${codex.dir}:${process.env.PATH}`,
       HOME: home,
       LLM_API_BASE_URL: 'http://127.0.0.1:9/v1',
-      OAUTH_ENDPOINT: `https://127.0.0.1:${(server.address() as { port: number }).port}/token`,
+      OAUTH_ENDPOINT: tokenUrl,
       OAUTH_CLIENT_ID: 'c',
       OAUTH_CLIENT_SECRET: 's3cret-value',
       NODE_EXTRA_CA_CERTS: ca.caFile,
