@@ -58,7 +58,7 @@ export async function loadContext(deps: Deps, args: Parsed, log: Logger, spinner
   const resolved = await withSecretFromCommand(resolve(layers), deps);
   log.secret(resolved.OAUTH_CLIENT_SECRET?.value, resolved.OAUTH_CLIENT_ID?.value.trim());
   const settings = validate(resolved, { home: deps.home, trustProject: args.trustProjectEnv });
-  // Our connections trust the system roots, CA_CERT_FILE and NODE_EXTRA_CA_CERTS. Node does not load
+  // Our connections trust Node's bundled roots, CA_CERT_FILE and NODE_EXTRA_CA_CERTS. Node does not load
   // the latter at start when the launcher runs it (bin/codex-wrap.cjs): it is read here, and, as
   // Node would, a file that cannot be read is only warned about.
   const pems = settings.caFile ? [await readCa(settings.caFile, 'CA_CERT_FILE')] : [];
