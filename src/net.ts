@@ -158,10 +158,71 @@ function tunnel(proxy: URL, host: string, port: number, ca: string[] | undefined
 type ConnectOptions = http.ClientRequestArgs & { servername?: string };
 type Created = ((err: Error | null, socket: Duplex) => void) | undefined;
 
+/** A connection opened ahead of the first request is used only this young: servers close idle ones (often after 60 s). */
+const SPARE_MAX_AGE_MS = 10_000;
+
+/** An agent that can open its first connection before it is asked for one (a direct agent). */
+export interface Preconnecting {
+  /** Opens one connection to host:port now (TCP, and TLS for https); the next request there takes it. */
+  preconnect(host: string, port: number): void;
+}
+
+/**
+ * A direct keep-alive agent whose first connection can be opened ahead of time: while Codex starts,
+ * the gateway's TCP and TLS handshakes are done, not waited for on Codex's first request (issue #12).
+ * createConnection is the agent's documented hook for where its sockets come from. A spare that
+ * failed, closed or grew old is not used: the request connects as usual, and says why if it fails.
+ */
+function directAgent(secure: boolean, options: http.AgentOptions & { ca?: string[] }): http.Agent & Preconnecting {
+  const Base = (secure ? tlsModules().https.Agent : httpModule().Agent) as typeof http.Agent;
+  const connect = (Base.prototype as unknown as { createConnection: (o: ConnectOptions, cb?: Created) => Duplex }).createConnection;
+  type Spare = { socket: Duplex; host: string; port: number; at: number; drop: () => void };
+  return new (class extends Base implements Preconnecting {
+    spare: Spare | undefined;
+    preconnect(host: string, port: number) {
+      if (this.spare) return;
+      const servername = secure && !/^[\d.]+$|:/.test(host) ? host : undefined;
+      const socket = connect.call(this, { ...options, keepAliveInitialDelay: options.keepAliveMsecs ?? 1000, host, port, servername });
+      const spare: Spare = { socket, host, port, at: Date.now(), drop: () => {} };
+      spare.drop = () => {
+        if (this.spare === spare) this.spare = undefined;
+        socket.destroy();
+      };
+      socket.once('error', spare.drop);
+      socket.once('close', spare.drop);
+      (socket as Socket).unref?.();
+      this.spare = spare;
+    }
+    createConnection(o: ConnectOptions, created: Created) {
+      const spare = this.spare;
+      this.spare = undefined;
+      if (
+        spare &&
+        spare.host === o.host &&
+        spare.port === Number(o.port) &&
+        Date.now() - spare.at < SPARE_MAX_AGE_MS &&
+        !spare.socket.destroyed
+      ) {
+        spare.socket.off('error', spare.drop);
+        spare.socket.off('close', spare.drop);
+        (spare.socket as Socket).ref?.();
+        return spare.socket;
+      }
+      spare?.socket.destroy();
+      return connect.call(this, o, created);
+    }
+    destroy() {
+      this.spare?.socket.destroy();
+      this.spare = undefined;
+      super.destroy();
+    }
+  })(options);
+}
+
 /** A keep-alive agent for node:http(s): direct, or through a CONNECT tunnel; extra CAs added to the roots. */
 function nodeAgent(secure: boolean, proxy: URL | undefined, ca: string[] | undefined): http.Agent {
   const options = { keepAlive: true, ...(ca ? { ca } : {}) };
-  if (!proxy) return secure ? new (tlsModules().https.Agent)(options) : new (httpModule().Agent)(options);
+  if (!proxy) return directAgent(secure, options);
   const through = (o: ConnectOptions) => tunnel(proxy, String(o.host), Number(o.port), ca);
   if (!secure) {
     return new (class extends httpModule().Agent {

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createListener, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { nodeCrypto } from '../crypto.js';
-import { httpModule, type Net } from '../net.js';
+import { httpModule, type Net, type Preconnecting } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
 import { BodyTooLarge, readAll, sendError } from './http.js';
@@ -251,8 +251,9 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
 
   // The port is opened with node:net, which spawning Codex needs anyway; the HTTP server that serves
   // its connections (node:http: some 3 ms to load; node:crypto too) is made while Codex starts —
-  // WARM_UP_MS after, long before its first request — or by the first connection; a session's
-  // proxy then rehearses a request (rehearsal.ts), so that Codex's first one does not run cold (issue #12).
+  // WARM_UP_MS after, long before its first request — or by the first connection. Then the first
+  // connection to the gateway is opened (net.ts, directAgent), and a session's proxy rehearses a
+  // request (rehearsal.ts): Codex's first request neither waits for handshakes nor runs cold (issue #12).
   const sockets = new Set<Socket>();
   const listener = createListener({ noDelay: true }, (socket) => {
     sockets.add(socket);
@@ -270,7 +271,10 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   const warmUp = setTimeout(() => {
     httpServer();
     nodeCrypto(); // for the key check
-    if (options.upstream) upstreamGateway(options.upstream);
+    if (options.upstream) {
+      const gateway = upstreamGateway(options.upstream);
+      (gateway.agent as Partial<Preconnecting>).preconnect?.(gateway.hostname, gateway.port);
+    }
     if (options.upstream && options.rehearse) rehearse(startProxy, options.maxTokens).then(rehearsalOver);
     else rehearsalOver(false);
   }, WARM_UP_MS).unref();

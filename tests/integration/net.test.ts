@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { createNet, type Preconnecting } from '../../src/net.js';
 import { makeCa, startConnectProxy, type TestCa } from '../support/tls.js';
 import { tempDir } from '../support/tmp.js';
 import { answer } from '../support/upstream.js';
@@ -125,5 +128,88 @@ describe('corporate networks', () => {
     const r = await w.run(['exec', 'x'], { CA_CERT_FILE: '/nonexistent/ca.pem' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('CA_CERT_FILE=/nonexistent/ca.pem cannot be read: ENOENT');
+  });
+});
+
+describe('the gateway connection opened ahead of the first request', () => {
+  let ca: TestCa;
+  beforeAll(async () => {
+    ca = makeCa(await tempDir('cw-ca-spare-'));
+  });
+
+  /** A gateway that counts its connections and can drop the first one before any request comes. */
+  async function countingGateway(o: { secure?: TestCa; dropFirst?: boolean } = {}) {
+    const handler: http.RequestListener = (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    };
+    const server = o.secure ? https.createServer({ key: o.secure.key, cert: o.secure.cert }, handler) : http.createServer(handler);
+    let connections = 0;
+    server.on(o.secure ? 'secureConnection' : 'connection', (socket: Socket) => {
+      connections += 1;
+      if (o.dropFirst && connections === 1) socket.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      port: (server.address() as AddressInfo).port,
+      connections: () => connections,
+      close: () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    };
+  }
+  const ask = (agent: http.Agent, port: number, secure: boolean) =>
+    new Promise<number>((resolve, reject) => {
+      const req = (secure ? https.request : http.request)({ host: '127.0.0.1', port, path: '/v1/models', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+
+  test('HTTPS: the TLS connection is made before the request, and the request uses it', async () => {
+    const gateway = await countingGateway({ secure: ca });
+    const net = createNet({}, [readFileSync(ca.caFile, 'utf8')]);
+    const agent = net.agentFor(new URL(`https://127.0.0.1:${gateway.port}/v1`)) as http.Agent & Preconnecting;
+    agent.preconnect('127.0.0.1', gateway.port);
+    await until(() => gateway.connections() === 1);
+    expect(gateway.connections()).toBe(1);
+    expect(await ask(agent, gateway.port, true)).toBe(200);
+    expect(gateway.connections()).toBe(1);
+    await net.close();
+    await gateway.close();
+  });
+
+  test('a spare the gateway closed is not used: the request connects anew and succeeds', async () => {
+    const gateway = await countingGateway({ dropFirst: true });
+    const net = createNet({});
+    const agent = net.agentFor(new URL(`http://127.0.0.1:${gateway.port}/v1`)) as http.Agent & Preconnecting;
+    agent.preconnect('127.0.0.1', gateway.port);
+    await until(() => gateway.connections() === 1);
+    await new Promise((r) => setTimeout(r, 50)); // the close reaches the agent
+    expect(await ask(agent, gateway.port, false)).toBe(200);
+    expect(gateway.connections()).toBe(2);
+    await net.close();
+    await gateway.close();
+  });
+
+  test('a spare that failed its TLS check is not used: the request fails with the reason', async () => {
+    const gateway = await countingGateway({ secure: ca });
+    const net = createNet({}); // the test CA is not trusted
+    const agent = net.agentFor(new URL(`https://127.0.0.1:${gateway.port}/v1`)) as http.Agent & Preconnecting;
+    agent.preconnect('127.0.0.1', gateway.port);
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(ask(agent, gateway.port, true)).rejects.toThrow(/self-signed|unable to verify|certificate/i);
+    await net.close();
+    await gateway.close();
   });
 });

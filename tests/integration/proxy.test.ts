@@ -441,3 +441,27 @@ test("no rehearsal for a proxy that is not a session's, nor for one closed befor
   expect(await within(closed.proxy.rehearsed(), 5000, 'timed out')).toBe(false);
   expect(upstream.requests).toHaveLength(0);
 });
+
+test('the first connection to the gateway is opened while Codex starts, and its first request goes over it', async () => {
+  let connections = 0;
+  const gateway = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"object":"list","data":[]}');
+    });
+  });
+  gateway.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+  const s = await startSession(idp, `http://127.0.0.1:${(gateway.address() as { port: number }).port}/v1`);
+  await until(() => connections === 1);
+  const before = connections;
+  const res = await fetch(`${s.proxy.baseUrl}/models`, { headers: { authorization: `Bearer ${s.key}` } });
+  expect(res.status).toBe(200);
+  await s.close();
+  gateway.closeAllConnections();
+  gateway.close();
+  expect([before, connections]).toEqual([1, 1]);
+});
