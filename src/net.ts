@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { loadUndici } from './lazy.js';
@@ -62,7 +62,7 @@ export interface Net {
    * For node:http(s) (the proxy's requests to the gateway): its C parser takes a third less CPU per
    * GB than undici's WebAssembly one, and no WebAssembly is compiled while Codex runs (issue #12).
    */
-  agentFor(target: URL): http.Agent;
+  agentFor(target: URL): http.Agent & Partial<Preconnecting>;
   fetch: typeof fetch;
   close(): Promise<void>;
 }
@@ -96,8 +96,8 @@ export function createNet(env: Env, extraCa: readonly string[] = []): Net {
     byOrigin.set(target.origin, agent);
     return agent;
   };
-  const nodeAgents = new Map<string, http.Agent>();
-  const agentFor = (target: URL): http.Agent => {
+  const nodeAgents = new Map<string, http.Agent & Partial<Preconnecting>>();
+  const agentFor = (target: URL): http.Agent & Partial<Preconnecting> => {
     const proxy = proxyFor(target, env);
     const key = `${target.protocol}|${proxy ?? ''}`;
     let agent = nodeAgents.get(key);
@@ -181,12 +181,19 @@ function directAgent(secure: boolean, options: http.AgentOptions & { ca?: string
     spare: Spare | undefined;
     preconnect(host: string, port: number) {
       if (this.spare) return;
-      const servername = secure && !/^[\d.]+$|:/.test(host) ? host : undefined;
-      const socket = connect.call(this, { ...options, keepAliveInitialDelay: options.keepAliveMsecs ?? 1000, host, port, servername });
-      const spare: Spare = { socket, host, port, at: Date.now(), drop: () => {} };
-      spare.drop = () => {
-        if (this.spare === spare) this.spare = undefined;
-        socket.destroy();
+      // As the agent would connect for a request: TCP keep-alive after keepAliveMsecs, SNI unless an IP.
+      const keepAliveInitialDelay = (this as unknown as { keepAliveMsecs: number }).keepAliveMsecs;
+      const servername = secure && isIP(host) === 0 ? host : undefined;
+      const socket = connect.call(this, { ...options, keepAlive: true, keepAliveInitialDelay, host, port, servername });
+      const spare: Spare = {
+        socket,
+        host,
+        port,
+        at: Date.now(),
+        drop: () => {
+          if (this.spare === spare) this.spare = undefined;
+          socket.destroy();
+        },
       };
       socket.once('error', spare.drop);
       socket.once('close', spare.drop);
@@ -220,7 +227,7 @@ function directAgent(secure: boolean, options: http.AgentOptions & { ca?: string
 }
 
 /** A keep-alive agent for node:http(s): direct, or through a CONNECT tunnel; extra CAs added to the roots. */
-function nodeAgent(secure: boolean, proxy: URL | undefined, ca: string[] | undefined): http.Agent {
+function nodeAgent(secure: boolean, proxy: URL | undefined, ca: string[] | undefined): http.Agent & Partial<Preconnecting> {
   const options = { keepAlive: true, ...(ca ? { ca } : {}) };
   if (!proxy) return directAgent(secure, options);
   const through = (o: ConnectOptions) => tunnel(proxy, String(o.host), Number(o.port), ca);

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createListener, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { nodeCrypto } from '../crypto.js';
-import { httpModule, type Net, type Preconnecting } from '../net.js';
+import { httpModule, type Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
 import { BodyTooLarge, readAll, sendError } from './http.js';
@@ -271,11 +271,10 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   const warmUp = setTimeout(() => {
     httpServer();
     nodeCrypto(); // for the key check
-    if (options.upstream) {
-      const gateway = upstreamGateway(options.upstream);
-      (gateway.agent as Partial<Preconnecting>).preconnect?.(gateway.hostname, gateway.port);
-    }
-    if (options.upstream && options.rehearse) rehearse(startProxy, options.maxTokens).then(rehearsalOver);
+    if (!options.upstream) return rehearsalOver(false);
+    const gateway = upstreamGateway(options.upstream);
+    gateway.agent.preconnect?.(gateway.hostname, gateway.port);
+    if (options.rehearse) rehearse(startProxy, options.maxTokens).then(rehearsalOver);
     else rehearsalOver(false);
   }, WARM_UP_MS).unref();
   const { port } = listener.address() as AddressInfo;

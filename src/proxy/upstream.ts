@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { httpModule, tlsModules } from '../net.js';
+import { httpModule, type Preconnecting, tlsModules } from '../net.js';
 
 export interface UpstreamAnswer {
   statusCode: number;
@@ -26,11 +26,12 @@ export const clientGone = () => Object.assign(new Error('the client closed the c
 export interface Gateway {
   hostname: string;
   port: number;
-  agent: http.Agent;
+  /** Direct agents can open the first connection ahead (net.ts); tunnelling ones cannot. */
+  agent: http.Agent & Partial<Preconnecting>;
   request: typeof http.request;
 }
 
-export function gatewayOf(base: URL, agent: http.Agent): Gateway {
+export function gatewayOf(base: URL, agent: Gateway['agent']): Gateway {
   const secure = base.protocol === 'https:';
   const request = secure ? tlsModules().https.request : httpModule().request;
   return { hostname: base.hostname.replace(/^\[|\]$/g, ''), port: Number(base.port) || (secure ? 443 : 80), agent, request };
