@@ -20,7 +20,8 @@ test('idle: no timer at all; a burst of changes: one timer, one write; stop remo
   const file = startStateFile({ dir, snapshot: () => ({ ...state }), clock: counting, note: () => {} });
   const read = async () => JSON.parse(await readFile(join(dir, '4242.json'), 'utf8')) as SessionState;
   // The file itself, not any entry: the write's temp file shows first, then is renamed.
-  for (let i = 0; i < 50 && !(await readdir(dir).catch(() => [])).includes('4242.json'); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && !(await readdir(dir).catch((): string[] => [])).includes('4242.json'); i++)
+    await new Promise((r) => setTimeout(r, 10));
   expect((await read()).requestsProxied).toBe(0);
   clock.advance(3_600_000); // an hour of idling
   expect(timers).toEqual([]);
