@@ -35,7 +35,9 @@ export const answer: Handler = (_req, res, body) => {
   res.end();
 };
 
-export async function startUpstream(o: { validate?: (token: string) => Promise<boolean>; handler?: Handler } = {}): Promise<Upstream> {
+export async function startUpstream(
+  o: { validate?: (token: string) => Promise<boolean>; handler?: Handler; onRequest?: (request: Recorded) => void } = {},
+): Promise<Upstream> {
   const requests: Recorded[] = [];
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -53,11 +55,13 @@ export async function startUpstream(o: { validate?: (token: string) => Promise<b
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
     if (o.validate && !(await o.validate(token))) {
       rec.status = 401;
+      o.onRequest?.(rec);
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'token expired or unknown', type: 'invalid_request_error', code: 'invalid_api_key' } }));
       return;
     }
     rec.status = 200;
+    o.onRequest?.(rec);
     await (o.handler ?? answer)(req, res, body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
