@@ -16,7 +16,6 @@ import {
   constants,
   fstatSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -29,6 +28,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { mkdirpSync } from './mkdirp.js';
 import { cacheDir } from './settings/paths.js';
 
 declare const CODEX_WRAP_BUNDLE_HASH: string;
@@ -78,7 +78,7 @@ function writeCache(file: string, data: Buffer, uid: number | undefined): void {
   const dir = dirname(file);
   const tmp = join(dir, `.${process.pid}.tmp`);
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirpSync(dir, 0o700);
     if (!ownDir(dir, uid)) return;
     writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);

@@ -2,7 +2,7 @@
 import { constants, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from './crypto.js';
-import { chmod, close, fchmod, fstat, fsync, lstat, mkdir, open, read, rename, unlink, writeFile } from './fs.js';
+import { chmod, close, fchmod, fstat, fsync, lstat, mkdirp, open, read, rename, unlink, writeFile } from './fs.js';
 
 /**
  * Writes `text` to `path` atomically (temp file in the same directory, rename) with `mode`;
@@ -91,7 +91,7 @@ export async function readRegular(
  * must be a real directory of this user. Group/other bits on the user's own directory are removed.
  */
 export async function privateDir(dir: string, uid: number | undefined): Promise<string | undefined> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdirp(dir, 0o700);
   const st = await lstat(dir);
   if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
   if (!st.isDirectory()) return `${dir} is not a directory`;

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
+import { mkdirpSync } from './mkdirp.js';
 
 /** `fn` as an async function: the call is made at once; a throw becomes a rejection. */
 const now =
@@ -27,7 +28,8 @@ export const read = now((fd: number, buffer: Buffer, offset: number, length: num
 export const readdir = now((path: string) => fs.readdirSync(path));
 export const realpath = now((path: string) => fs.realpathSync(path));
 export const stat = now((path: string) => fs.statSync(path));
-export const mkdir = now((path: string, options: fs.MakeDirectoryOptions & { recursive: true }) => fs.mkdirSync(path, options));
+/** `mkdir -p` (src/mkdirp.ts says why not node:fs's `recursive`). */
+export const mkdirp = now(mkdirpSync);
 
 export const chmod = promisify(fs.chmod);
 export const fchmod = promisify(fs.fchmod);

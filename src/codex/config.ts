@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ExitCode, WrapError } from '../errors.js';
 import { describeWriteError, readRegular, writeAtomic } from '../files.js';
-import { mkdir, realpath, stat } from '../fs.js';
+import { mkdirp, realpath, stat } from '../fs.js';
 import { loadToml, type Toml } from '../lazy.js';
 
 export const PROVIDER_ID = 'codex-wrap';
@@ -129,7 +129,7 @@ export type WriteOutcome = 'created' | 'updated' | 'unchanged';
 /** Creates CODEX_HOME (0700) if missing; Codex refuses to start without it. */
 export async function ensureCodexHome(codexHome: string): Promise<void> {
   try {
-    await mkdir(codexHome, { recursive: true, mode: 0o700 });
+    await mkdirp(codexHome, 0o700);
   } catch (err) {
     throw new WrapError(`cannot create CODEX_HOME ${codexHome}: ${(err as Error).message}`, {
       hint: 'set CODEX_HOME to a directory you can write',

@@ -121,6 +121,17 @@ describe('pipes and deaths (issue #10)', () => {
     expect((await report()).signals).toEqual(['SIGTERM']);
   });
 
+  test('state and cache dirs that cannot be made (under /proc): the session runs, says so with --verbose, and ends', async () => {
+    // node:fs's recursive mkdir spins there forever on Node 20: codex-wrap would never start Codex.
+    const r = await runBinary(['--verbose', 'exec', 'x'], {
+      env: { ...baseEnv(), MOCK_MODE: 'true', XDG_STATE_HOME: '/proc/codex-wrap-test', XDG_CACHE_HOME: '/proc/codex-wrap-test' },
+      cwd: home,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('session state not written: ENOENT');
+    expect((await report()).argv).toContain('exec');
+  });
+
   test('a closed stderr (--verbose 2>&1 | head) never ends the session: Codex finishes, the state file goes', async () => {
     const state = join(home, 'state');
     const { child, done } = startBinary(['--verbose', 'exec', 'x'], {
