@@ -1,8 +1,9 @@
 /** Finds the real codex and runs it in the user's terminal. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, constants as fsConstants, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import type { Deps, SignalSubscribe } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import { access, realpath } from '../fs.js';
@@ -55,24 +56,34 @@ const realProbe: Probe = {
 };
 
 /**
- * A watchdog that ends Codex if codex-wrap dies without ending it (SIGKILL, a crash): Codex would
- * otherwise keep running with a dead proxy, on Linux and macOS alike (no PR_SET_PDEATHSIG there).
- * A shell blocks reading a pipe from us — no timer, no wake-up — and the kernel closes the pipe
- * when we die, whatever killed us; then it sends Codex SIGTERM. On a normal end we kill it first.
+ * A session's Codex, started with a watchdog that ends it if codex-wrap dies without ending it
+ * (SIGKILL, a crash): Codex would otherwise keep running with a dead proxy, on Linux and macOS
+ * alike (no PR_SET_PDEATHSIG there). /bin/sh forks the watchdog (a subshell: a fork of a small
+ * process, not of codex-wrap's 40-MB one, issue #12) and then execs Codex in its own place, so Codex
+ * is our child as before: its pid, exit code and signals are Codex's own, and it gets no fd 3.
+ * The watchdog blocks reading fd 3, a socket from us — no timer, no wake-up — and is deaf to the
+ * terminal's signals (a background command ignores SIGINT and SIGQUIT; the trap adds HUP and TSTP):
+ * a Ctrl-C that Codex's TUI takes in its stride no longer ends it, as it ended the watchdog that
+ * codex-wrap used to spawn itself. When Codex has ended we write it a line and it leaves; if we
+ * die first, the kernel closes our end, the read meets EOF, and it sends Codex SIGTERM. An exec
+ * that fails (the file went since findCodex saw it) is the shell's to say, with 127 or 126.
  */
-function watchOver(pid: number | undefined): ChildProcess | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const watchdog = spawn('/bin/sh', ['-c', 'read _; kill -TERM "$1" 2>/dev/null', 'codex-wrap-watchdog', String(pid)], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    watchdog.on('error', () => {});
-    watchdog.unref();
-    (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
-    return watchdog;
-  } catch {
-    return undefined;
-  }
+const WITH_WATCHDOG = `(trap '' INT QUIT TSTP HUP; read _ <&3 || kill -TERM $$) </dev/null >/dev/null 2>&1 &
+exec "$@" 3<&-`;
+
+function spawnCodex(bin: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; endWithUs?: boolean }) {
+  const { cwd, env } = options;
+  if (!options.endWithUs || process.platform === 'win32')
+    return { child: spawn(bin, args, { cwd, env, stdio: 'inherit' }), done: () => {} };
+  const child = spawn('/bin/sh', ['-c', WITH_WATCHDOG, 'codex-wrap', bin, ...args], {
+    cwd,
+    env,
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+  });
+  const line = child.stdio[3] as Writable;
+  line.on('error', () => {}); // the watchdog gone first: nothing to tell it
+  (line as Writable & { unref?: () => void }).unref?.();
+  return { child, done: () => line.end('\n') };
 }
 
 /**
@@ -92,12 +103,15 @@ export async function runCodex(options: {
   // node:child_process, not execa, on this path: the session's start-up pays for every module it
   // loads (issue #12: execa was ~30 ms of it); `check` keeps execa, loaded only when it runs.
   const native = nativeCodex(options.bin, { env: options.env, platform: process.platform, arch: process.arch, fs: realProbe });
-  const child = spawn(native?.bin ?? options.bin, options.args, { cwd: options.cwd, env: native?.env ?? options.env, stdio: 'inherit' });
+  const { child, done } = spawnCodex(native?.bin ?? options.bin, options.args, {
+    cwd: options.cwd,
+    env: native?.env ?? options.env,
+    endWithUs: options.endWithUs,
+  });
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  const watchdog = options.endWithUs ? watchOver(child.pid) : undefined;
   const unsubscribe = options.onSignal((signal) => {
     if (shouldForward(signal, options.fromTerminal)) child.kill(signal);
   });
@@ -116,6 +130,6 @@ export async function runCodex(options: {
     return exitCodeOf({ exitCode: result.code ?? undefined, signal: result.signal ?? undefined });
   } finally {
     unsubscribe();
-    watchdog?.kill('SIGKILL');
+    done();
   }
 }

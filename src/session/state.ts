@@ -26,18 +26,25 @@ export interface SessionState {
 
 /** Changes that come together (a burst of requests) are written once, this long after the first. */
 export const WRITE_DELAY_MS = 1000;
+/**
+ * The first write comes this long after the start, while Codex starts: a session that ends sooner
+ * (a Codex that exits at once) neither writes nor removes a file, nor starts Node's thread pool
+ * for it (issue #12: ~2 ms of such a run). `status` shows a session from its 100th ms.
+ */
+export const FIRST_WRITE_MS = 100;
 
 export interface StateFile {
   /** Something `status` shows changed: written within WRITE_DELAY_MS, once for a burst. */
   changed(): void;
-  /** Removes the file (after any write under way). */
+  /** Removes the file, if one was written (after any write under way). */
   stop(): Promise<void>;
 }
 
 /**
- * Writes the snapshot now, then only when told it changed: an idle session sets no timer and
- * wakes nothing (issue #12; a 2-s poll woke the process 5–11 times per 10 s while Codex idled).
- * `status` counts the token's expiry down from the time written, so nothing needs a periodic write.
+ * Writes the snapshot FIRST_WRITE_MS after the start, then only when told it changed: an idle
+ * session sets no timer and wakes nothing (issue #12; a 2-s poll woke the process 5–11 times per
+ * 10 s while Codex idled). `status` counts the token's expiry down from the time written, so
+ * nothing needs a periodic write.
  */
 export function startStateFile(options: {
   dir: string;
@@ -48,20 +55,23 @@ export function startStateFile(options: {
 }): StateFile {
   const file = () => join(options.dir, `${options.snapshot().pid}.json`);
   let last = '';
-  let timer: unknown;
   let stopped = false;
-  const usable = privateDir(options.dir, options.uid).then(
-    (why) => {
-      if (why) options.note(`session state not written: ${why}`);
-      return !why;
-    },
-    (err: Error) => {
-      options.note(`session state not written: ${err.message}`);
-      return false;
-    },
-  );
+  let usable: Promise<boolean> | undefined;
+  const isUsable = () => {
+    usable ??= privateDir(options.dir, options.uid).then(
+      (why) => {
+        if (why) options.note(`session state not written: ${why}`);
+        return !why;
+      },
+      (err: Error) => {
+        options.note(`session state not written: ${err.message}`);
+        return false;
+      },
+    );
+    return usable;
+  };
   const flush = async () => {
-    if (!(await usable) || stopped) return;
+    if (stopped || !(await isUsable())) return;
     const text = JSON.stringify(options.snapshot());
     if (text === last) return;
     last = text;
@@ -69,20 +79,22 @@ export function startStateFile(options: {
       options.note(`session state not written: ${err.message}`),
     );
   };
-  let writing = flush();
+  let writing: Promise<void> = Promise.resolve();
+  const later = (ms: number) =>
+    options.clock.setTimeout(() => {
+      timer = undefined;
+      writing = writing.then(flush);
+    }, ms);
+  let timer: unknown = later(FIRST_WRITE_MS);
   return {
     changed() {
-      if (timer !== undefined || stopped) return;
-      timer = options.clock.setTimeout(() => {
-        timer = undefined;
-        writing = writing.then(flush);
-      }, WRITE_DELAY_MS);
+      if (timer === undefined && !stopped) timer = later(WRITE_DELAY_MS);
     },
     async stop() {
       stopped = true;
       if (timer !== undefined) options.clock.clearTimeout(timer);
       await writing;
-      if (await usable) await unlink(file()).catch(() => {});
+      if (last && (await isUsable())) await unlink(file()).catch(() => {});
     },
   };
 }

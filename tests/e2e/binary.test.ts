@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -121,10 +122,62 @@ describe('pipes and deaths (issue #10)', () => {
     expect((await report()).signals).toEqual(['SIGTERM']);
   });
 
+  test('Ctrl-C to the whole job (Codex keeps running, as its TUI does), then SIGKILL of the wrapper: Codex is still told', async () => {
+    const { child, done } = startBinary(['exec', 'x'], {
+      env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'tui' },
+      cwd: home,
+      job: true,
+    });
+    // The stub rewrites its report on each signal: a read may meet it half-written.
+    const signals = () =>
+      report().then(
+        (r) => r.signals,
+        (): string[] => [],
+      );
+    try {
+      await waitForFile(join(home, 'report.json'));
+      process.kill(-(child.pid as number), 'SIGINT'); // the watchdog is in the job too, and must not die of it
+      for (let i = 0; i < 50 && !(await signals()).includes('SIGINT'); i++) await sleep(50);
+      child.kill('SIGKILL');
+      expect((await done).signal).toBe('SIGKILL');
+      for (let i = 0; i < 50 && !(await signals()).includes('SIGTERM'); i++) await sleep(100);
+      expect(await signals()).toContain('SIGTERM');
+    } finally {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL'); // whatever of the job is left, Codex included
+      } catch {}
+    }
+  });
+
+  test('a normal end: nothing of the watchdog is left, and Codex never had its descriptor', async () => {
+    const marker = `watchdog-test-${process.pid}-${Date.now()}`;
+    const r = await runBinary(['exec', marker], { env: { ...baseEnv(), MOCK_MODE: 'true', FAKE_CODEX_MODE: 'sleep:0.2' }, cwd: home });
+    expect(r.code).toBe(0);
+    expect((await report()).fd3 ?? '').not.toMatch(/^socket:/);
+    const holding = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+          } catch {
+            return false;
+          }
+        });
+    for (let i = 0; i < 20 && holding().length; i++) await sleep(50);
+    expect(holding()).toEqual([]);
+  });
+
   test('state and cache dirs that cannot be made (under /proc): the session runs, says so with --verbose, and ends', async () => {
     // node:fs's recursive mkdir spins there forever on Node 20: codex-wrap would never start Codex.
     const r = await runBinary(['--verbose', 'exec', 'x'], {
-      env: { ...baseEnv(), MOCK_MODE: 'true', XDG_STATE_HOME: '/proc/codex-wrap-test', XDG_CACHE_HOME: '/proc/codex-wrap-test' },
+      env: {
+        ...baseEnv(),
+        MOCK_MODE: 'true',
+        FAKE_CODEX_MODE: 'sleep:0.3', // past the state file's first write
+        XDG_STATE_HOME: '/proc/codex-wrap-test',
+        XDG_CACHE_HOME: '/proc/codex-wrap-test',
+      },
       cwd: home,
     });
     expect(r.code).toBe(0);

@@ -17,13 +17,17 @@ export interface Done {
   stderr: string;
 }
 
-/** `shebang`: BIN run as a program, through its `#!/usr/bin/env -S …` line, as a shell runs it; otherwise `node BIN`. */
+/**
+ * `shebang`: BIN run as a program, through its `#!/usr/bin/env -S …` line, as a shell runs it;
+ * otherwise `node BIN`. `job`: in a process group of its own, as a shell starts a job (signal the
+ * group with process.kill(-pid, …), as a terminal's Ctrl-C does).
+ */
 export function startBinary(
   args: string[],
-  o: { env: Record<string, string | undefined>; cwd: string; shebang?: boolean },
+  o: { env: Record<string, string | undefined>; cwd: string; shebang?: boolean; job?: boolean },
 ): { child: ChildProcess; done: Promise<Done>; output(): { stdout: string; stderr: string } } {
   const [cmd, argv] = o.shebang ? [BIN, args] : [process.execPath, [BIN, ...args]];
-  const child = spawn(cmd, argv, { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd: o.cwd, env: o.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: o.job });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c) => {

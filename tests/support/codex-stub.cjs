@@ -4,7 +4,8 @@
  * environment value — never a value) to $FAKE_CODEX_REPORT, then does what $FAKE_CODEX_MODE says:
  * `exit:N`, `sleep:S`, `signal:NAME` (kills itself), `request:PROMPT` (one Responses call through the
  * base_url it was given, after $FAKE_CODEX_DELAY_MS; answer on stdout and in the report), or `wait`
- * (records the signals it gets; exits 42 on SIGTERM/SIGINT/SIGHUP).
+ * (records the signals it gets; exits 42 on SIGTERM/SIGINT/SIGHUP), or `tui` (the same, but SIGINT only
+ * recorded, as Codex's TUI takes Ctrl-C). The report also says what its fd 3 is (Linux).
  */
 const fs = require('node:fs');
 const crypto = require('node:crypto');
@@ -34,6 +35,13 @@ function main() {
     keySet: Boolean(process.env.CUSTOM_LLM_API_KEY),
     envHashes: Object.values(process.env).map(hash),
     envNames: Object.keys(process.env),
+    fd3: (() => {
+      try {
+        return fs.readlinkSync('/proc/self/fd/3');
+      } catch {
+        return null;
+      }
+    })(),
   });
   save();
   const mode = process.env.FAKE_CODEX_MODE || 'exit:0';
@@ -41,12 +49,12 @@ function main() {
   if (kind === 'exit') process.exit(Number(arg));
   if (kind === 'sleep') setTimeout(() => process.exit(0), Number(arg) * 1000);
   if (kind === 'signal') process.kill(process.pid, arg);
-  if (kind === 'wait') {
+  if (kind === 'wait' || kind === 'tui') {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'])
       process.on(s, () => {
         report.signals.push(s);
         save();
-        setTimeout(() => process.exit(42), 200);
+        if (kind === 'wait' || s !== 'SIGINT') setTimeout(() => process.exit(42), 200);
       });
     setInterval(() => {}, 1000);
   }

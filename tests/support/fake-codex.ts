@@ -16,6 +16,8 @@ export interface FakeCodexReport {
   envHashes: string[];
   envNames: string[];
   signals: string[];
+  /** What its fd 3 is (a readlink of /proc/self/fd/3), or null. */
+  fd3: string | null;
   /** `request` mode: what the base_url answered. */
   answer?: { status: number; text: string };
 }
