@@ -33,7 +33,8 @@ const LATENCY_N = quick ? 300 : 3000;
 const STREAM_MB = 10;
 const STREAM_RUNS = quick ? 6 : 30;
 const STREAM_PROCS = 3;
-const STARTUP_RUNS = quick ? 5 : 20;
+// Starts are cheap and their medians move by a few ms between runs: 40 pairs keep a budget verdict from flipping on noise.
+const STARTUP_RUNS = quick ? 5 : 40;
 const EXEC_RUNS = quick ? 4 : 12;
 const IDLE_SECONDS = 10;
 
