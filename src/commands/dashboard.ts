@@ -66,7 +66,6 @@ export async function dashboardCommand(deps: Deps, args: Parsed, log: Logger, as
     clock: deps.clock,
     onChange: (list) => dashboard?.showSessions(list),
   });
-  await sessions.ready;
   let removeLaunchPage = async () => {};
   let unsubscribe = () => {};
   try {

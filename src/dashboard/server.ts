@@ -86,18 +86,24 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     for (const res of streams) res.write(text);
   };
 
-  const openStream = (req: IncomingMessage, res: ServerResponse) => {
+  const openStream = async (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     res.write(sse('hello', { now: o.now() }));
-    res.write(sse('sessions', sessionsEvent(o.sessions.current())));
+    const unwatch = o.sessions.watch();
+    req.on('close', () => {
+      streams.delete(res);
+      unwatch();
+    });
+    const sessions = await o.sessions.now();
+    if (res.destroyed) return;
+    res.write(sse('sessions', sessionsEvent(sessions)));
     res.write(sse('runs', { runs: o.runs.list() }));
     streams.add(res);
-    req.on('close', () => streams.delete(res));
   };
 
   const api = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     if (req.method === 'GET' && path === '/api/events') return openStream(req, res);
-    if (req.method === 'GET' && path === '/api/sessions') return json(res, 200, sessionsEvent(o.sessions.current()));
+    if (req.method === 'GET' && path === '/api/sessions') return json(res, 200, sessionsEvent(await o.sessions.now()));
     if (req.method === 'GET' && path === '/api/settings') return json(res, 200, await o.settings());
     if (req.method === 'GET' && path === '/api/runs') return json(res, 200, { runs: o.runs.list() });
     if (req.method === 'POST' && path === '/api/check') return json(res, 200, await o.check());
