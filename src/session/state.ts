@@ -94,7 +94,7 @@ export function startStateFile(options: {
       stopped = true;
       if (timer !== undefined) options.clock.clearTimeout(timer);
       await writing;
-      if (last && (await isUsable())) await unlink(file()).catch(() => {});
+      if (last) await unlink(file()).catch(() => {}); // written, so its dir was usable
     },
   };
 }

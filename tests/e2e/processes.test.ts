@@ -54,6 +54,7 @@ test('status shows a running session and forgets it when it ends; dead sessions 
 
   const { child, done } = startBinary(['exec', 'x'], { env, cwd: home });
   await waitForFile(join(home, 'r.json'));
+  await waitForFile(join(sessions, `${child.pid}.json`)); // written once Codex has started (FIRST_WRITE_MS)
   const table = await runBinary(['status'], { env, cwd: home });
   expect(table.code).toBe(0);
   expect(table.stdout.split('\n')[0]).toMatch(/^PID +MODE +TOKEN EXPIRES +LAST REFRESH +REFRESHES +REQUESTS +ERRORS +CWD$/);
