@@ -4,23 +4,16 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { POLL_MS, watchSessions } from '../../src/dashboard/feed.js';
 import type { SessionState } from '../../src/session/state.js';
-import { manualClock, sessionState } from '../support/session.js';
+import { countingClock, sessionState } from '../support/session.js';
 import { tempDir } from '../support/tmp.js';
 
 async function setUp() {
   const dir = join(await tempDir('feed-'), 'sessions');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const clock = manualClock();
-  const timers: number[] = [];
-  const counting = {
-    ...clock,
-    setTimeout: (fn: () => void, ms: number) => {
-      timers.push(ms);
-      return clock.setTimeout(fn, ms);
-    },
-  };
+  const clock = countingClock();
+  const { timers } = clock;
   const heard: SessionState[][] = [];
-  const feed = watchSessions({ dir, isAlive: (pid) => pid === process.pid, clock: counting, onChange: (l) => heard.push(l) });
+  const feed = watchSessions({ dir, isAlive: (pid) => pid === process.pid, clock, onChange: (l) => heard.push(l) });
   const file = join(dir, `${process.pid}.json`);
   const write = (s: Partial<SessionState>) =>
     writeFile(file, JSON.stringify({ ...sessionState(), pid: process.pid, ...s }), { mode: 0o600 });

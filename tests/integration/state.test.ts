@@ -2,22 +2,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FIRST_WRITE_MS, type SessionState, startStateFile, WRITE_DELAY_MS } from '../../src/session/state.js';
-import { manualClock, sessionState } from '../support/session.js';
+import { countingClock, manualClock, sessionState } from '../support/session.js';
 import { tempDir } from '../support/tmp.js';
 
 test('the first write once Codex has started; idle: no timer after it; a burst of changes: one timer, one write; stop removes the file', async () => {
   const dir = join(await tempDir('state-'), 'sessions');
-  const clock = manualClock();
-  const timers: number[] = [];
-  const counting = {
-    ...clock,
-    setTimeout: (fn: () => void, ms: number) => {
-      timers.push(ms);
-      return clock.setTimeout(fn, ms);
-    },
-  };
+  const clock = countingClock();
+  const { timers } = clock;
   const state = sessionState();
-  const file = startStateFile({ dir, snapshot: () => ({ ...state }), clock: counting, note: () => {} });
+  const file = startStateFile({ dir, snapshot: () => ({ ...state }), clock, note: () => {} });
   const read = async () => JSON.parse(await readFile(join(dir, '4242.json'), 'utf8')) as SessionState;
   expect(timers).toEqual([FIRST_WRITE_MS]);
   clock.advance(FIRST_WRITE_MS);

@@ -40,6 +40,20 @@ export function manualClock(start = Date.now()): Clock & { advance(ms: number): 
   };
 }
 
+/** A manualClock that also records the delay of every timer set on it: a test counts the wake-ups it would cost. */
+export function countingClock(): ReturnType<typeof manualClock> & { timers: number[] } {
+  const clock = manualClock();
+  const timers: number[] = [];
+  return {
+    ...clock,
+    timers,
+    setTimeout: (fn, ms) => {
+      timers.push(ms);
+      return clock.setTimeout(fn, ms);
+    },
+  };
+}
+
 export async function startSession(
   idp: Idp,
   upstream: string | undefined,
