@@ -11,7 +11,8 @@
  * HOME and terminal instead, to check codex-wrap and Codex work there (CI runs it once, to report).
  *
  * Bounded: it prints each step as it happens, and if Codex has not finished after DEADLINE_S it
- * says where it stopped (codex-wrap's and Codex's output, the processes still running) and fails.
+ * says where it stopped (codex-wrap's and Codex's output, the processes still running) and exits
+ * 124, as `timeout` does (CI gives a hung step one more try); any other failure exits 1.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -64,7 +65,7 @@ const deadline = setTimeout(() => {
     child.kill('SIGKILL'); // its watchdog then ends Codex
   }
   console.error(`demo failed: not finished after ${DEADLINE_S} s, while ${phase} (details above)`);
-  process.exit(1);
+  process.exit(124);
 }, DEADLINE_S * 1000);
 
 console.log(
