@@ -22,10 +22,12 @@ const until = (now: number, t: number) => (t <= now ? 'expired' : `in ${Math.rou
 export function formatSessions(sessions: readonly SessionState[], now: number): string {
   if (sessions.length === 0) return 'no codex-wrap session is running\n';
   const rows = [
-    ['PID', 'MODE', 'TOKEN EXPIRES', 'LAST REFRESH', 'REFRESHES', 'REQUESTS', 'ERRORS', 'CWD'],
+    ['PID', 'MODE', 'MODEL', 'GATEWAY', 'TOKEN EXPIRES', 'LAST REFRESH', 'REFRESHES', 'REQUESTS', 'ERRORS', 'CWD'],
     ...sessions.map((s) => [
       String(s.pid),
       printable(s.mode),
+      printable(s.model ?? '-'),
+      printable(s.gateway ?? '-'), // none: the mock model answers
       until(now, s.tokenExpiresAt),
       s.lastRefreshAt === undefined ? '-' : printable(`${ago(now, s.lastRefreshAt)} ${s.lastRefreshOutcome ?? ''}`.trim()),
       String(s.refreshes),

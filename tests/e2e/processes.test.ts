@@ -57,8 +57,8 @@ test('status shows a running session and forgets it when it ends; dead sessions 
   await waitForFile(join(sessions, `${child.pid}.json`)); // written once Codex has started (FIRST_WRITE_MS)
   const table = await runBinary(['status'], { env, cwd: home });
   expect(table.code).toBe(0);
-  expect(table.stdout.split('\n')[0]).toMatch(/^PID +MODE +TOKEN EXPIRES +LAST REFRESH +REFRESHES +REQUESTS +ERRORS +CWD$/);
-  expect(table.stdout).toMatch(new RegExp(`^${child.pid} +mock +in \\d+s +- +0 +0 +0 +${home}$`, 'm'));
+  expect(table.stdout.split('\n')[0]).toMatch(/^PID +MODE +MODEL +GATEWAY +TOKEN EXPIRES +LAST REFRESH +REFRESHES +REQUESTS +ERRORS +CWD$/);
+  expect(table.stdout).toMatch(new RegExp(`^${child.pid} +mock +gpt-4-internal +- +in \\d+s +- +0 +0 +0 +${home}$`, 'm'));
   const json = JSON.parse((await runBinary(['status', '--json'], { env, cwd: home })).stdout);
   expect(json).toEqual([expect.objectContaining({ pid: child.pid, mode: 'mock', cwd: home, requestsProxied: 0 })]);
 
