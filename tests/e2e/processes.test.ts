@@ -53,17 +53,21 @@ test('status shows a running session and forgets it when it ends; dead sessions 
   await writeFile(join(sessions, '999999.json'), '{"pid":999999}'); // a session that died without cleaning up
 
   const { child, done } = startBinary(['exec', 'x'], { env, cwd: home });
-  await waitForFile(join(home, 'r.json'));
-  await waitForFile(join(sessions, `${child.pid}.json`)); // written once Codex has started (FIRST_WRITE_MS)
-  const table = await runBinary(['status'], { env, cwd: home });
-  expect(table.code).toBe(0);
-  expect(table.stdout.split('\n')[0]).toMatch(/^PID +MODE +MODEL +GATEWAY +TOKEN EXPIRES +LAST REFRESH +REFRESHES +REQUESTS +ERRORS +CWD$/);
-  expect(table.stdout).toMatch(new RegExp(`^${child.pid} +mock +gpt-4-internal +- +in \\d+s +- +0 +0 +0 +${home}$`, 'm'));
-  const json = JSON.parse((await runBinary(['status', '--json'], { env, cwd: home })).stdout);
-  expect(json).toEqual([expect.objectContaining({ pid: child.pid, mode: 'mock', cwd: home, requestsProxied: 0 })]);
-
-  child.kill('SIGTERM');
-  await done;
+  try {
+    await waitForFile(join(home, 'r.json'));
+    await waitForFile(join(sessions, `${child.pid}.json`)); // written once Codex has started (FIRST_WRITE_MS)
+    const table = await runBinary(['status'], { env, cwd: home });
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^PID +MODE +MODEL +GATEWAY +TOKEN EXPIRES +LAST REFRESH +REFRESHES +REQUESTS +ERRORS +CWD$/,
+    );
+    expect(table.stdout).toMatch(new RegExp(`^${child.pid} +mock +gpt-4-internal +- +in \\d+s +- +0 +0 +0 +${home}$`, 'm'));
+    const json = JSON.parse((await runBinary(['status', '--json'], { env, cwd: home })).stdout);
+    expect(json).toEqual([expect.objectContaining({ pid: child.pid, mode: 'mock', cwd: home, requestsProxied: 0 })]);
+  } finally {
+    child.kill('SIGTERM'); // also when an expectation failed: no session outlives the test
+    await done;
+  }
   const after = await runBinary(['status'], { env, cwd: home });
   expect(after.stdout).toBe('no codex-wrap session is running\n');
 }, 60_000);
