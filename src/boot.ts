@@ -29,6 +29,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { mkdirpSync } from './mkdirp.js';
+import { homeDir } from './os.js';
 import { cacheDir } from './settings/paths.js';
 
 declare const CODEX_WRAP_BUNDLE_HASH: string;
@@ -94,7 +95,7 @@ function writeCache(file: string, data: Buffer, uid: number | undefined): void {
 export function boot(): void {
   const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
   const uid = process.getuid?.();
-  const file = codeCachePath(process.env, process.env.HOME || (createRequire(bundle)('node:os') as typeof import('node:os')).homedir(), {
+  const file = codeCachePath(process.env, homeDir(process.env), {
     bundleHash: CODEX_WRAP_BUNDLE_HASH,
     node: process.version,
     arch: process.arch,

@@ -1,7 +1,7 @@
 /** The process boundary: the only module that reads argv and env, handles signals and exits. */
-import { createRequire } from 'node:module';
 import { isatty } from 'node:tty';
 import { main } from './main.js';
+import { homeDir } from './os.js';
 
 declare const CODEX_WRAP_VERSION: string;
 
@@ -41,8 +41,7 @@ const running = main({
   argv: process.argv.slice(2),
   env: process.env,
   cwd: process.cwd(),
-  // node:os only without HOME (some 0.4 ms to load, issue #12).
-  home: process.env.HOME || (createRequire(import.meta.url)('node:os') as typeof import('node:os')).homedir(),
+  home: homeDir(process.env),
   version: typeof CODEX_WRAP_VERSION === 'string' ? CODEX_WRAP_VERSION : 'dev',
   pid: process.pid,
   uid: process.getuid?.(),

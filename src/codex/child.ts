@@ -1,8 +1,8 @@
 /**
  * Pure decisions about the Codex child: its argv, its environment, and what its end means as an
- * exit code. No I/O here; run.ts executes them.
+ * exit code. No I/O here; spawn.ts executes them.
  */
-import { createRequire } from 'node:module';
+import { nodeOs } from '../os.js';
 import { KEYS, spec } from '../settings/resolve.js';
 import { KEY_ENV, PROFILE, PROVIDER_ID, type Provider } from './config.js';
 
@@ -194,8 +194,7 @@ export function childEnv(parent: Readonly<Env>, o: { key: string; secrets: reado
 /** Codex's exit code, or 128+n when signal n killed it (the shell's convention). Pure. */
 export function exitCodeOf(result: { exitCode?: number; signal?: string }): number {
   if (result.signal) {
-    // node:os only when a signal ended Codex (some 0.4 ms to load, issue #12).
-    const { signals } = (createRequire(import.meta.url)('node:os') as typeof import('node:os')).constants;
+    const { signals } = nodeOs().constants;
     const n = signals[result.signal as keyof typeof signals];
     return 128 + (n ?? 0);
   }
