@@ -1,6 +1,6 @@
 /** Finds the real codex and runs it in the user's terminal. */
 import { spawn } from 'node:child_process';
-import { existsSync, constants as fsConstants, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, constants as fsConstants, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -56,25 +56,72 @@ const realProbe: Probe = {
 };
 
 /**
- * A session's Codex, started with a watchdog that ends it if codex-wrap dies without ending it
- * (SIGKILL, a crash): Codex would otherwise keep running with a dead proxy, on Linux and macOS
- * alike (no PR_SET_PDEATHSIG there). /bin/sh forks the watchdog (a subshell: a fork of a small
- * process, not of codex-wrap's 40-MB one, issue #12) and then execs Codex in its own place, so Codex
- * is our child as before: its pid, exit code and signals are Codex's own, and it gets no fd 3.
- * The watchdog blocks reading fd 3, a socket from us — no timer, no wake-up — and is deaf to the
- * terminal's signals (a background command ignores SIGINT and SIGQUIT; the trap adds HUP and TSTP):
- * a Ctrl-C that Codex's TUI takes in its stride no longer ends it, as it ended the watchdog that
- * codex-wrap used to spawn itself. When Codex has ended we write it a line and it leaves; if we
- * die first, the kernel closes our end, the read meets EOF, and it sends Codex SIGTERM. An exec
- * that fails (the file went since findCodex saw it) is the shell's to say, with 127 or 126.
+ * How a session's Codex is ended if codex-wrap dies without ending it (SIGKILL, a crash): Codex
+ * would otherwise keep running with a dead proxy. Two ways, both with Codex as our own child (its
+ * pid, exit code and signals are Codex's own):
+ * - `kernel`: Linux's parent-death signal. util-linux's setpriv (≥ 2.33) sets it and execs Codex in
+ *   its own place: when codex-wrap ends, the kernel sends Codex SIGTERM. No other process, no pipe,
+ *   nothing in the terminal's job to be hit by a Ctrl-C; ~5 ms less start-up than the shell's way
+ *   (issue #12). setpriv is taken only from /usr/bin or /bin, a root-owned regular file that others
+ *   cannot write and that knows --pdeathsig (older util-linux and busybox do not): never from PATH.
+ * - `shell` (macOS, no usable setpriv, or CODEX_WRAP_WATCHDOG=shell): /bin/sh forks a watchdog (a
+ *   subshell: a fork of a small process, not of codex-wrap's 40-MB one) and then execs Codex. The
+ *   watchdog blocks reading fd 3, a socket from us — no timer, no wake-up — and is deaf to the
+ *   terminal's signals (a background command ignores SIGINT and SIGQUIT; the trap adds HUP and
+ *   TSTP), so a Ctrl-C that Codex's TUI takes in its stride does not end it. When Codex has ended we
+ *   write it a line and it leaves; if we die first, the kernel closes our end, the read meets EOF,
+ *   and it sends Codex SIGTERM. Codex gets no fd 3.
+ * An exec that fails (the file went since findCodex saw it) is setpriv's or the shell's to say, with
+ * 127 or 126.
  */
+export type Tether = { kind: 'kernel'; setpriv: string } | { kind: 'shell' };
+
+/** What the decision needs to know of a file, without following a link. */
+export interface SystemFile {
+  isFile: boolean;
+  uid: number;
+  mode: number;
+  size: number;
+  /** The file's bytes; throws when it cannot be read. */
+  bytes(): Buffer;
+}
+
+const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
+/** util-linux's setpriv is ~80 KB; a larger file there is something else (a multi-call binary). */
+const MAX_SETPRIV_BYTES = 1024 * 1024;
+
+/** The tether a session's Codex gets (see Tether). Pure, given `look`. */
+export function chooseTether(o: { platform: string; prefer: 'auto' | 'shell'; look: (path: string) => SystemFile | undefined }): Tether {
+  if (o.platform !== 'linux' || o.prefer === 'shell') return { kind: 'shell' };
+  for (const path of SETPRIV_PATHS) {
+    const file = o.look(path);
+    if (!file?.isFile || file.uid !== 0 || (file.mode & 0o022) !== 0 || file.size > MAX_SETPRIV_BYTES) continue;
+    try {
+      if (file.bytes().includes('--pdeathsig')) return { kind: 'kernel', setpriv: path };
+    } catch {}
+  }
+  return { kind: 'shell' };
+}
+
+/** The real file system, for chooseTether. */
+function lookUp(path: string): SystemFile | undefined {
+  try {
+    const st = lstatSync(path);
+    return { isFile: st.isFile(), uid: st.uid, mode: st.mode, size: st.size, bytes: () => readFileSync(path) };
+  } catch {
+    return undefined;
+  }
+}
+
 const WITH_WATCHDOG = `(trap '' INT QUIT TSTP HUP; read _ <&3 || kill -TERM $$) </dev/null >/dev/null 2>&1 &
 exec "$@" 3<&-`;
 
-function spawnCodex(bin: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; endWithUs?: boolean }) {
-  const { cwd, env } = options;
-  if (!options.endWithUs || process.platform === 'win32')
-    return { child: spawn(bin, args, { cwd, env, stdio: 'inherit' }), done: () => {} };
+function spawnCodex(bin: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; tether?: Tether }) {
+  const { cwd, env, tether } = options;
+  if (!tether || process.platform === 'win32') return { child: spawn(bin, args, { cwd, env, stdio: 'inherit' }), done: () => {} };
+  if (tether.kind === 'kernel') {
+    return { child: spawn(tether.setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args], { cwd, env, stdio: 'inherit' }), done: () => {} };
+  }
   const child = spawn('/bin/sh', ['-c', WITH_WATCHDOG, 'codex-wrap', bin, ...args], {
     cwd,
     env,
@@ -97,8 +144,11 @@ export async function runCodex(options: {
   env: Record<string, string | undefined>;
   onSignal: SignalSubscribe;
   fromTerminal: boolean;
-  /** A session: Codex depends on us (the proxy), so it must not outlive us. */
-  endWithUs?: boolean;
+  /**
+   * A session: Codex depends on us (the proxy), so it must not outlive us. `auto`: the kernel's
+   * parent-death signal where it can be had, else the shell's watchdog (see Tether).
+   */
+  endWithUs?: 'auto' | 'shell';
 }): Promise<number> {
   // node:child_process, not execa, on this path: the session's start-up pays for every module it
   // loads (issue #12: execa was ~30 ms of it); `check` keeps execa, loaded only when it runs.
@@ -106,7 +156,7 @@ export async function runCodex(options: {
   const { child, done } = spawnCodex(native?.bin ?? options.bin, options.args, {
     cwd: options.cwd,
     env: native?.env ?? options.env,
-    endWithUs: options.endWithUs,
+    tether: options.endWithUs && chooseTether({ platform: process.platform, prefer: options.endWithUs, look: lookUp }),
   });
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));

@@ -61,7 +61,7 @@ export async function runSession(ctx: Context): Promise<number> {
       env: { ...childEnv(deps.env, { key: auth.key, secrets, codexHome: settings.codexHome }), ...auth.extraEnv },
       onSignal: deps.onSignal,
       fromTerminal: deps.fromTerminal,
-      endWithUs: true,
+      endWithUs: deps.env.CODEX_WRAP_WATCHDOG === 'shell' ? 'shell' : 'auto',
     });
     const { proxy, refresher } = auth;
     const summary = proxy
