@@ -1,19 +1,30 @@
 // Bundles the CLI into dist/cli.cjs: one CommonJS file to load at start-up, holding codex-wrap's
-// code and the small dependencies every run uses (dotenv, chalk). The large dependencies that
-// src/lazy.ts and `check` load on first use (undici, openid-client, the TOML libraries,
-// proper-lockfile, execa) are bundled apart into dist/lib/*.cjs and required only when used; the
-// dashboard's page goes to dist/dashboard/.
+// code. The dependencies that src/lazy.ts and `check` load on first use (undici, openid-client, the
+// TOML libraries, proper-lockfile, execa, chalk, dotenv) are bundled apart into dist/lib/*.cjs and
+// required only when used; the dashboard's page goes to dist/dashboard/.
 //
 // CommonJS, not ESM, for start-up (issue #12): Node 20 starts a CommonJS entry without its ESM
 // loader (module jobs, resolution of each chunk, a facade per built-in module that reads every
 // export and so runs their lazy getters): some 13 ms of every run, measured side by side.
 // The sources stay ESM (`"type": "module"`); tests run them as they are.
 import { createHash } from 'node:crypto';
-import { copyFile, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 await rm('dist', { recursive: true, force: true });
+await rm('bin', { recursive: true, force: true });
+
+const LAUNCHER_BANNER = `#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS CODEX_WRAP_EXTRA_CA=\${NODE_EXTRA_CA_CERTS} node --no-memory-reducer --
+// NODE_EXTRA_CA_CERTS moved aside: Node would parse its bundle at start, before any code runs (some
+// 90 ms per run for a system bundle here, issue #12). codex-wrap puts it back at once (src/cli.ts),
+// so Codex and every other child see it, and trusts its certificates on the connections it makes.
+// \`node --\`: Node 20 would otherwise take codex-wrap's own --env-file as an option of its own (issue #9).
+// --no-memory-reducer: a session idles for hours while Codex waits on its user, and V8's memory
+// reducer would wake it for a GC some 8 s after each burst of work (issue #12: 0 wake-ups while
+// idle). The heap it would shrink is a few MB.
+// CommonJS (.cjs): Node starts it without its ESM loader (scripts/build.mjs says why). This file is
+// built from src/boot.ts (npm run build): it runs the bundle, dist/cli.cjs, through V8's code cache.`;
 
 /** Loaded on first use, each from a file of its own: what the entry points of those files export. */
 const LAZY = {
@@ -24,6 +35,7 @@ const LAZY = {
   '@decimalturn/toml-patch': "export * from '@decimalturn/toml-patch';",
   execa: "export * from 'execa';",
   chalk: "export * from 'chalk';",
+  dotenv: "module.exports = require('dotenv');",
 };
 const libFile = (name) => `lib/${name.replace(/^@[^/]+\//, '')}.cjs`;
 
@@ -56,7 +68,9 @@ await build({
     },
   ],
 });
-// The launcher: the bundle through V8's code cache (src/boot.ts), keyed by the bundle's hash.
+// The launcher, bin/codex-wrap.cjs: the bundle through V8's code cache (src/boot.ts), keyed by the
+// bundle's hash. Built, not a file that requires a built one: a second module to find, read and
+// compile on every run cost ~0.7 ms (issue #12). Its shebang and why: LAUNCHER_BANNER.
 const bundleHash = createHash('sha256')
   .update(await readFile('dist/cli.cjs'))
   .digest('hex')
@@ -64,9 +78,11 @@ const bundleHash = createHash('sha256')
 await build({
   ...node,
   stdin: { contents: "import { boot } from './src/boot.ts'; boot();", resolveDir: '.', loader: 'ts' },
-  outfile: 'dist/boot.cjs',
+  outfile: 'bin/codex-wrap.cjs',
+  banner: { js: LAUNCHER_BANNER },
   define: { ...node.define, CODEX_WRAP_BUNDLE_HASH: JSON.stringify(bundleHash) },
 });
+await chmod('bin/codex-wrap.cjs', 0o755);
 for (const [name, contents] of Object.entries(LAZY)) {
   await build({ ...node, stdin: { contents, resolveDir: '.', loader: 'js' }, outfile: `dist/${libFile(name)}` });
 }

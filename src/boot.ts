@@ -1,5 +1,5 @@
 /**
- * The launcher's first step (bin/codex-wrap.cjs → dist/boot.cjs): runs the bundle, dist/cli.cjs,
+ * The launcher, bin/codex-wrap.cjs once built (scripts/build.mjs adds its shebang): runs the bundle, dist/cli.cjs,
  * with V8's code cache — what Node 22's module.enableCompileCache() does, which Node 20 lacks.
  * Compiling the bundle costs every run 10–15 ms; from the cache, about one (issue #12).
  *
@@ -93,7 +93,7 @@ function writeCache(file: string, data: Buffer, uid: number | undefined): void {
 
 /** Runs the bundle as Node would run a CommonJS file, compiled from the cache when there is one. */
 export function boot(): void {
-  const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
+  const bundle = fileURLToPath(new URL('../dist/cli.cjs', import.meta.url));
   const uid = process.getuid?.();
   const file = codeCachePath(process.env, homeDir(process.env), {
     bundleHash: CODEX_WRAP_BUNDLE_HASH,

@@ -1,7 +1,7 @@
 /**
  * Dependencies loaded on first use, not at start-up: a run that never needs them never pays for
  * them (a mock session needs no undici, an unchanged profile file no TOML library, a cached token no
- * openid-client, a run that prints nothing in colour no chalk). Each is loaded once. Bundled
+ * openid-client, a run that prints nothing in colour no chalk, a run without settings files no dotenv). Each is loaded once. Bundled
  * CommonJS modules arrive as `{ default: module }`; unbundled (tests) with named exports: accept both.
  */
 import type * as TomlPatch from '@decimalturn/toml-patch';
@@ -10,6 +10,7 @@ import type * as SmolToml from 'smol-toml';
 type Undici = typeof import('undici');
 type Lockfile = typeof import('proper-lockfile');
 type OpenidClient = typeof import('openid-client');
+type Dotenv = typeof import('dotenv');
 
 /** The two TOML libraries Codex's config files need: smol-toml to read, toml-patch to edit in place. */
 export interface Toml {
@@ -32,6 +33,8 @@ export const loadUndici = once(() => import('undici').then((m) => interop<Undici
 export const loadLockfile = once(() => import('proper-lockfile').then((m) => interop<Lockfile>(m, 'lock')));
 export const loadOpenidClient = once((): Promise<OpenidClient> => import('openid-client'));
 export const loadChalk = once(() => import('chalk'));
+/** dotenv, for a settings file that exists (it loads node:os at once: not for a run without one). */
+export const loadDotenv = once(() => import('dotenv').then((m) => interop<Dotenv>(m, 'parse')));
 export const loadToml = once(async (): Promise<Toml> => {
   const [smol, tp] = await Promise.all([import('smol-toml'), import('@decimalturn/toml-patch')]);
   return { parse: smol.parse, stringify: smol.stringify, patch: tp.patch };

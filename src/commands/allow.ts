@@ -3,11 +3,11 @@
  * `.codex-wrap.env` with its current content. PATH is the file or its directory (default: here).
  */
 import { basename, dirname, join, resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import type { Deps } from '../deps.js';
 import { ExitCode, WrapError } from '../errors.js';
 import { readRegular, UnreadableFile } from '../files.js';
 import { realpath, stat } from '../fs.js';
+import { loadDotenv } from '../lazy.js';
 import { approve, contentHash, PROJECT_FILE, revoke } from '../settings/allow.js';
 import { allowDir } from '../settings/paths.js';
 import { SETTINGS } from '../settings/resolve.js';
@@ -60,7 +60,7 @@ export async function allowProject(deps: Deps, target: string | undefined): Prom
       exitCode: ExitCode.usage,
     });
   }
-  const keys = describeProjectKeys(parseDotenv(file.text));
+  const keys = describeProjectKeys((await loadDotenv()).parse(file.text));
   deps.stdout(`approved ${path} as it is now; it sets:\n${keys.length ? keys.join('\n') : '  (nothing)'}\n`);
   deps.stdout('codex-wrap reads it while it stays unchanged; after a change it is ignored until you run codex-wrap allow again.\n');
   return ExitCode.ok;

@@ -4,10 +4,10 @@
  * the project's `.codex-wrap.env` once the user approved that exact file (issue #8).
  */
 import { join, resolve as resolvePath } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { ExitCode, WrapError } from '../errors.js';
 import { readRegular, UnreadableFile } from '../files.js';
 import { realpath } from '../fs.js';
+import { loadDotenv } from '../lazy.js';
 import { approvalOf, contentHash, PROJECT_FILE } from './allow.js';
 import { allowDir, userEnvFile } from './paths.js';
 import type { Layer } from './resolve.js';
@@ -54,7 +54,7 @@ async function readProjectFile(options: { cwd: string; approvals: string; uid?: 
   }
   if (!file) return {};
   const approval = await approvalOf(options.approvals, path, contentHash(file.text), options.uid);
-  if (approval === 'approved') return { layer: { kind: 'project', label: path, values: parseDotenv(file.text) } };
+  if (approval === 'approved') return { layer: { kind: 'project', label: path, values: (await loadDotenv()).parse(file.text) } };
   const why = approval === 'changed' ? 'it changed since you approved it' : 'you have not approved it';
   return { notice: `ignoring ${path} (${why}) — read it, then run \`codex-wrap allow\` to use it` };
 }
@@ -82,7 +82,7 @@ export async function readLayers(options: {
   const fileLayer = async (kind: Layer['kind'], path: string, what: string) => {
     const file = await readUserFile(path, what);
     if (!file) return undefined;
-    const values = parseDotenv(file.text);
+    const values = (await loadDotenv()).parse(file.text);
     const exposed = exposedSecret(path, values, file.mode);
     if (exposed) notices.push(exposed);
     return { kind, label: path, values };

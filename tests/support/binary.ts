@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The clone's root: above tests/support/, or above .build/ when a script bundles this file. */
 export const ROOT = [fileURLToPath(new URL('../..', import.meta.url)), fileURLToPath(new URL('..', import.meta.url))].find((d) =>
-  existsSync(join(d, 'bin', 'codex-wrap.cjs')),
+  existsSync(join(d, 'scripts', 'build.mjs')),
 ) as string;
 export const BIN = join(ROOT, 'bin', 'codex-wrap.cjs');
 
