@@ -35,7 +35,7 @@ const STREAM_RUNS = quick ? 6 : 30;
 const STREAM_PROCS = 3;
 // Starts are cheap and their medians move by a few ms between runs: 40 pairs keep a budget verdict from flipping on noise.
 const STARTUP_RUNS = quick ? 5 : 40;
-const EXEC_RUNS = quick ? 4 : 12;
+const EXEC_RUNS = quick ? 4 : 20;
 const IDLE_SECONDS = 10;
 
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
@@ -255,13 +255,15 @@ function commandFigures(env: NodeJS.ProcessEnv, gatewayUrl: string) {
 
   const [plainCompletion, wrappedCompletion] = medians(
     [
-      { cmd: CODEX_BIN, args: ['completion', 'bash'], env: env },
+      { cmd: CODEX_BIN, args: ['completion', 'bash'], env: { ...env, HOME: benchHome } },
       { cmd: join(root, 'bin', 'codex-wrap.cjs'), args: ['completion', 'bash'], env: { ...env, CODEX_BIN, HOME: benchHome } },
     ],
     STARTUP_RUNS,
   );
 
-  // End to end: the same one-turn task, the same gateway; Codex's own files in throwaway homes.
+  // End to end: the same one-turn task, the same gateway, the same HOME; Codex's own files in
+  // throwaway CODEX_HOMEs. The same HOME matters: Codex does more at the end of a run with this
+  // machine's HOME than with an empty one (~20 ms here), which once flattered codex-wrap's figure.
   const work = join(benchHome, 'work');
   for (const dir of [work, join(benchHome, 'codex-plain'), join(benchHome, 'codex')]) mkdirSync(dir, { recursive: true });
   const provider = `{ name = "bench", base_url = "${gatewayUrl}", env_key = "BENCH_KEY", wire_api = "responses" }`;
@@ -281,7 +283,7 @@ function commandFigures(env: NodeJS.ProcessEnv, gatewayUrl: string) {
           'gpt-4-internal',
           'hi',
         ],
-        env: { ...env, BENCH_KEY: 'bench-token', CODEX_HOME: join(benchHome, 'codex-plain') },
+        env: { ...env, HOME: benchHome, BENCH_KEY: 'bench-token', CODEX_HOME: join(benchHome, 'codex-plain') },
         cwd: work,
       },
       {

@@ -1,9 +1,12 @@
 /** The process boundary: the only module that reads argv and env, handles signals and exits. */
-import { isatty } from 'node:tty';
+import { createRequire } from 'node:module';
 import { main } from './main.js';
 import { homeDir } from './os.js';
 
 declare const CODEX_WRAP_VERSION: string;
+
+/** node:tty on first use: a session that prints nothing and gets no signal never loads it (issue #12). */
+const isatty = (fd: number): boolean => (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
@@ -55,7 +58,9 @@ const running = main({
   },
   stdout: writer(() => process.stdout),
   stderr: writer(() => process.stderr),
-  stderrIsTTY: isatty(2),
+  get stderrIsTTY() {
+    return isatty(2);
+  },
   clock: {
     now: Date.now,
     setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
@@ -67,7 +72,9 @@ const running = main({
       for (const s of SIGNALS) process.off(s, handler);
     };
   },
-  fromTerminal: isatty(0),
+  get fromTerminal() {
+    return isatty(0);
+  },
   self: [process.argv[1]],
   launcher: [process.execPath, process.argv[1]],
   platform: process.platform,

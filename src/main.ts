@@ -28,7 +28,8 @@ const loadDashboard = () => import('./commands/dashboard.js');
 
 /** Runs codex-wrap; never throws: failures are printed (redacted) and become the exit code. */
 export async function main(deps: Deps): Promise<number> {
-  const color = colorLevel(deps.env, deps.stderrIsTTY);
+  // Worked out when something is printed in colour: a session that prints nothing never asks (node:tty).
+  const color = () => colorLevel(deps.env, deps.stderrIsTTY);
   let log = createLogger({ write: deps.stderr, verbose: false, now: deps.clock.now });
   let args: Parsed | undefined;
   let ctx: Context | undefined;
@@ -38,18 +39,19 @@ export async function main(deps: Deps): Promise<number> {
     const without = await withoutSettings(deps, args, log);
     if (without !== undefined) return without;
     // The spinner only when a person watches stderr and nothing else writes to it.
-    const spinner = createSpinner(deps.stderr, deps.stderrIsTTY && !args.verbose);
+    const { verbose } = args;
+    const spinner = createSpinner(deps.stderr, () => deps.stderrIsTTY && !verbose);
     const loading = loadContext(deps, args, log, spinner);
     if (args.command === 'check') {
       const parsed = args;
-      ctx = await loading.catch(async (err: unknown) => (await loadCheck()).printSettingsFailure(deps, parsed, log, err, color));
+      ctx = await loading.catch(async (err: unknown) => (await loadCheck()).printSettingsFailure(deps, parsed, log, err, color()));
       if (!ctx) return 1;
     } else ctx = await loading;
     return await dispatch(ctx, color);
   } catch (err) {
     const { text, exitCode } = describeFailure(err, args?.debug ?? false);
     const [head, ...rest] = log.redact(text).split('\n');
-    deps.stderr(`${[(await paint(color)).red(head), ...rest].join('\n')}\n`);
+    deps.stderr(`${[(await paint(color())).red(head), ...rest].join('\n')}\n`);
     return exitCode;
   } finally {
     await ctx?.net.close();
@@ -76,7 +78,7 @@ async function withoutSettings(deps: Deps, args: Parsed, log: Logger): Promise<n
   return undefined;
 }
 
-async function dispatch(ctx: Context, color: 0 | 1): Promise<number> {
+async function dispatch(ctx: Context, color: () => 0 | 1): Promise<number> {
   const { settings } = ctx;
   ctx.log.verbose(
     `settings: ${settings.mock ? 'MOCK_MODE, ' : ''}${settings.proxy ? 'proxy' : 'direct'} mode, model ${settings.model}, ` +
@@ -84,7 +86,7 @@ async function dispatch(ctx: Context, color: 0 | 1): Promise<number> {
   );
   switch (ctx.args.command) {
     case 'check':
-      return (await loadCheck()).checkCommand(ctx, color);
+      return (await loadCheck()).checkCommand(ctx, color());
     case 'print-config':
       return printConfig(ctx);
     case 'token':

@@ -21,13 +21,17 @@ export interface Spinner {
   stop(): void;
 }
 
-/** A one-line spinner on stderr, erased when stopped; nothing at all when `enabled` is false. */
-export function createSpinner(write: (s: string) => void, enabled: boolean): Spinner {
+/**
+ * A one-line spinner on stderr, erased when stopped; nothing at all when `enabled` is false. A
+ * function is asked when the spinner would start: whether stderr is a terminal is not worked out
+ * (node:tty loaded) for a run that never waits on anything.
+ */
+export function createSpinner(write: (s: string) => void, enabled: boolean | (() => boolean)): Spinner {
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
   return {
     start(text) {
-      if (!enabled || timer) return;
+      if (timer || !(typeof enabled === 'function' ? enabled() : enabled)) return;
       const draw = () => write(`\r${FRAMES[frame++ % FRAMES.length]} ${text}`);
       draw();
       timer = setInterval(draw, 80).unref();

@@ -143,7 +143,8 @@ export async function runCodex(options: {
   cwd: string;
   env: Record<string, string | undefined>;
   onSignal: SignalSubscribe;
-  fromTerminal: boolean;
+  /** Whether stdin is a terminal, asked when a signal comes (see shouldForward). */
+  fromTerminal: () => boolean;
   /**
    * A session: Codex depends on us (the proxy), so it must not outlive us. `auto`: the kernel's
    * parent-death signal where it can be had, else the shell's watchdog (see Tether).
@@ -163,7 +164,7 @@ export async function runCodex(options: {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const unsubscribe = options.onSignal((signal) => {
-    if (shouldForward(signal, options.fromTerminal)) child.kill(signal);
+    if (shouldForward(signal, options.fromTerminal())) child.kill(signal);
   });
   try {
     const result = await ended;

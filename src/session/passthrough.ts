@@ -21,7 +21,7 @@ export async function runPlainCodex(deps: Deps, parsed: Parsed, args: readonly s
     cwd: deps.cwd,
     env: codexEnv(deps.env, { codexHome }),
     onSignal: deps.onSignal,
-    fromTerminal: deps.fromTerminal,
+    fromTerminal: () => deps.fromTerminal,
   });
 }
 

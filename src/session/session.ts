@@ -60,7 +60,7 @@ export async function runSession(ctx: Context): Promise<number> {
       cwd: deps.cwd,
       env: { ...childEnv(deps.env, { key: auth.key, secrets, codexHome: settings.codexHome }), ...auth.extraEnv },
       onSignal: deps.onSignal,
-      fromTerminal: deps.fromTerminal,
+      fromTerminal: () => deps.fromTerminal,
       endWithUs: deps.env.CODEX_WRAP_WATCHDOG === 'shell' ? 'shell' : 'auto',
     });
     const { proxy, refresher } = auth;

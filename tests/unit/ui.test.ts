@@ -23,3 +23,28 @@ test('the spinner writes nothing unless enabled, and erases itself', () => {
   expect(out[0]).toMatch(/^\r. getting a token…$/);
   expect(out.at(-1)).toBe('\r\x1b[2K');
 });
+
+test('a spinner asked lazily asks only when it would start, and follows the answer', () => {
+  const out: string[] = [];
+  let asked = 0;
+  const spinner = (answer: boolean) =>
+    createSpinner(
+      (s) => out.push(s),
+      () => {
+        asked += 1;
+        return answer;
+      },
+    );
+  const never = spinner(true);
+  never.stop();
+  expect(asked).toBe(0);
+  const off = spinner(false);
+  off.start('x');
+  off.stop();
+  expect([asked, out]).toEqual([1, []]);
+  const on = spinner(true);
+  on.start('x');
+  on.stop();
+  expect(asked).toBe(2);
+  expect(out.at(-1)).toBe('\r\x1b[2K');
+});
