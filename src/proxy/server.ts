@@ -45,6 +45,8 @@ export interface ProxyOptions {
   redact?: (text: string) => string;
   /** How long the gateway may take to start its answer (UPSTREAM_HEADERS_TIMEOUT_MS). */
   headersTimeoutMs?: number;
+  /** The longest pause between chunks of a started answer (BODY_IDLE_MS). */
+  bodyIdleMs?: number;
   /** A request was answered: the stats changed. */
   onAnswered?: () => void;
   /** Rehearse the request path while Codex starts (rehearsal.ts): for a session's proxy. */
@@ -147,6 +149,7 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
       body: hasBody ? body : undefined,
       onRequest,
       headersTimeoutMs: options.headersTimeoutMs ?? UPSTREAM_HEADERS_TIMEOUT_MS,
+      bodyIdleMs: options.bodyIdleMs,
     });
   };
   type Answer = UpstreamAnswer;

@@ -328,6 +328,46 @@ describe('corner cases of clients and gateways (issue #10)', () => {
     expect(error.message).toMatch(/^codex-wrap proxy: http:\/\/127\.0\.0\.1:\d+ sent no answer within 0 s$/);
   });
 
+  test('a gateway that stops mid-answer: the answer is cut after the idle limit, and the gateway request goes too', async () => {
+    let gatewaySawClose!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      gatewaySawClose = resolve;
+    });
+    const stalling = await startUpstream({
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"type":"response.created"}\n\n'); // then nothing, ever
+        res.on('close', gatewaySawClose);
+      },
+    });
+    const s = await startSession(idp, stalling.baseUrl, { bodyIdleMs: 400 });
+    const res = await s.post('/responses', prompt('x'));
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    await closed;
+    await s.close();
+    await stalling.close();
+  });
+
+  test('a slow gateway that keeps sending is never cut, however long the whole answer takes', async () => {
+    const slow = await startUpstream({
+      handler: async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (let i = 0; i < 8; i++) {
+          res.write(`data: {"n":${i}}\n\n`);
+          await new Promise((r) => setTimeout(r, 150)); // 1.2 s in all, 3× the idle limit
+        }
+        res.end();
+      },
+    });
+    const s = await startSession(idp, slow.baseUrl, { bodyIdleMs: 400 });
+    const res = await s.post('/responses', prompt('x'));
+    const text = await res.text();
+    await s.close();
+    await slow.close();
+    expect(text.match(/"n":\d/g)).toHaveLength(8);
+  });
+
   test('a WebSocket upgrade is answered at once with 426, so Codex falls back to HTTP without retrying', async () => {
     const s = await startSession(idp, upstream.baseUrl);
     const { hostname, port } = new URL(s.proxy.baseUrl);
