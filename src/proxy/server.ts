@@ -45,8 +45,6 @@ export interface ProxyOptions {
   redact?: (text: string) => string;
   /** How long the gateway may take to start its answer (UPSTREAM_HEADERS_TIMEOUT_MS). */
   headersTimeoutMs?: number;
-  /** The longest pause between chunks of a started answer (BODY_IDLE_MS). */
-  bodyIdleMs?: number;
   /** A request was answered: the stats changed. */
   onAnswered?: () => void;
   /** Rehearse the request path while Codex starts (rehearsal.ts): for a session's proxy. */
@@ -56,7 +54,7 @@ export interface ProxyOptions {
 /**
  * How long the gateway may take before its answer starts: long enough for a model that thinks for
  * minutes before it streams (gateways send headers first, but some buffer), short of forever.
- * Between chunks of a started answer BODY_IDLE_MS applies, as Codex's own stream_idle_timeout.
+ * A started answer may pause as long as Codex waits (its stream_idle_timeout; see upstream.ts).
  */
 export const UPSTREAM_HEADERS_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -149,7 +147,6 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
       body: hasBody ? body : undefined,
       onRequest,
       headersTimeoutMs: options.headersTimeoutMs ?? UPSTREAM_HEADERS_TIMEOUT_MS,
-      bodyIdleMs: options.bodyIdleMs,
     });
   };
   type Answer = UpstreamAnswer;

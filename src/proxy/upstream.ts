@@ -1,12 +1,13 @@
 /**
  * One request to the gateway with node:http(s): the answer as soon as its headers arrive, its body
- * streamed. A gateway that starts no answer within `headersTimeoutMs`, or stops mid-answer for
- * `bodyIdleMs` (BODY_IDLE_MS), fails the request, as undici's timeouts did.
+ * streamed. A gateway that starts no answer within `headersTimeoutMs` fails the request (a plain
+ * timer, cleared by the headers).
  *
- * Neither is the socket's idle timer (`setTimeout` on the request): Node refreshes that timer on
- * every read, some 8–11% of the CPU a proxied 10 MB answer costs (issue #12, measured side by side).
- * The headers get a plain timer; the body a check every few seconds of whether the socket read
- * anything since the last one (its byte count: nothing per chunk), only while the answer runs.
+ * A started answer has no timer of ours. Codex gives up on a stream that pauses longer than its
+ * stream_idle_timeout (300 s) and closes its connection, which ends the gateway's request too
+ * (server.ts); our own idle timer on the socket cost 8–11% of the CPU a proxied 10 MB answer costs
+ * (Node refreshes it on every read; issue #12, measured side by side), and any timer of ours,
+ * cleared, would still wake an idle session once when it would have fired.
  */
 import type http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -19,48 +20,9 @@ export interface UpstreamAnswer {
   body: Readable;
 }
 
-/** Between two chunks of a started answer: Codex's own stream_idle_timeout is the same 300 s. */
-export const BODY_IDLE_MS = 300_000;
-/** How often a running answer is checked for progress: a stall is found 300–310 s after its last byte. */
-const BODY_CHECK_MS = 10_000;
-
-/**
- * Calls `stalled` once the socket has read nothing for `idleMs` (to within a check), checking every
- * `checkMs`; the returned function stops it. Pure but for the timer it is given.
- */
-export function watchProgress(o: {
-  bytesRead: () => number;
-  idleMs: number;
-  checkMs: number;
-  stalled: () => void;
-  every: (fn: () => void, ms: number) => () => void;
-}): () => void {
-  let last = o.bytesRead();
-  let quietMs = 0;
-  const stop = o.every(() => {
-    const now = o.bytesRead();
-    if (now !== last) {
-      last = now;
-      quietMs = 0;
-      return;
-    }
-    quietMs += o.checkMs;
-    if (quietMs >= o.idleMs) {
-      stop();
-      o.stalled();
-    }
-  }, o.checkMs);
-  return stop;
-}
-
-const every = (fn: () => void, ms: number) => {
-  const timer = setInterval(fn, ms).unref();
-  return () => clearInterval(timer);
-};
-
 const timeout = (code: string, message: string) => Object.assign(new Error(message), { code });
 
-/** Why a request ended early: the client (Codex) hung up, or the gateway was too slow. */
+/** Why a request ended early: the client (Codex) hung up. */
 export const clientGone = () => Object.assign(new Error('the client closed the connection'), { name: 'AbortError', code: 'ABORT_ERR' });
 
 /** Where the gateway is, as node:http(s) takes it: worked out once per session. */
@@ -87,8 +49,6 @@ export function sendUpstream(
     headers: Record<string, string | string[]>;
     body?: Buffer | Readable;
     headersTimeoutMs: number;
-    /** The longest pause between two chunks of the answer; BODY_IDLE_MS unless a test says otherwise. */
-    bodyIdleMs?: number;
     /** The request, as soon as it exists: the caller destroys it (clientGone()) if Codex hangs up. */
     onRequest: (req: http.ClientRequest) => void;
   },
@@ -96,19 +56,8 @@ export function sendUpstream(
   const headers = Buffer.isBuffer(o.body) ? { ...o.headers, 'content-length': String(o.body.length) } : o.headers;
   return new Promise((resolve, reject) => {
     const { hostname, port, agent, request } = gateway;
-    const idleMs = o.bodyIdleMs ?? BODY_IDLE_MS;
     const req = request({ hostname, port, path, method: o.method, headers, agent }, (res) => {
       clearTimeout(noHeaders);
-      const socket = res.socket;
-      const stop = watchProgress({
-        bytesRead: () => socket.bytesRead,
-        idleMs,
-        checkMs: Math.min(BODY_CHECK_MS, idleMs / 4),
-        stalled: () => req.destroy(timeout('BODY_TIMEOUT', `no data from the gateway for ${Math.round(idleMs / 1000)} s`)),
-        every,
-      });
-      res.once('end', stop);
-      res.once('close', stop);
       resolve({ statusCode: res.statusCode ?? 502, headers: res.headers, body: res });
     });
     const noHeaders = setTimeout(() => req.destroy(timeout('HEADERS_TIMEOUT', 'the gateway sent no answer in time')), o.headersTimeoutMs);

@@ -328,7 +328,7 @@ describe('corner cases of clients and gateways (issue #10)', () => {
     expect(error.message).toMatch(/^codex-wrap proxy: http:\/\/127\.0\.0\.1:\d+ sent no answer within 0 s$/);
   });
 
-  test('a gateway that stops mid-answer: the answer is cut after the idle limit, and the gateway request goes too', async () => {
+  test('a gateway that stalls mid-answer: when Codex gives up on it (its stream timeout), the gateway request goes too', async () => {
     let gatewaySawClose!: () => void;
     const closed = new Promise<void>((resolve) => {
       gatewaySawClose = resolve;
@@ -340,27 +340,28 @@ describe('corner cases of clients and gateways (issue #10)', () => {
         res.on('close', gatewaySawClose);
       },
     });
-    const s = await startSession(idp, stalling.baseUrl, { bodyIdleMs: 400 });
-    const res = await s.post('/responses', prompt('x'));
-    expect(res.status).toBe(200);
-    await expect(res.text()).rejects.toThrow();
+    const s = await startSession(idp, stalling.baseUrl);
+    const abort = new AbortController();
+    const res = await s.post('/responses', prompt('x'), { signal: abort.signal });
+    await (res.body as ReadableStream<Uint8Array>).getReader().read();
+    abort.abort(); // what Codex does after stream_idle_timeout
     await closed;
     await s.close();
     await stalling.close();
   });
 
-  test('a slow gateway that keeps sending is never cut, however long the whole answer takes', async () => {
+  test('a slow gateway is never cut by the proxy, however long its pauses and the whole answer', async () => {
     const slow = await startUpstream({
       handler: async (_req, res) => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (let i = 0; i < 8; i++) {
           res.write(`data: {"n":${i}}\n\n`);
-          await new Promise((r) => setTimeout(r, 150)); // 1.2 s in all, 3× the idle limit
+          await new Promise((r) => setTimeout(r, 150));
         }
         res.end();
       },
     });
-    const s = await startSession(idp, slow.baseUrl, { bodyIdleMs: 400 });
+    const s = await startSession(idp, slow.baseUrl);
     const res = await s.post('/responses', prompt('x'));
     const text = await res.text();
     await s.close();

@@ -57,7 +57,7 @@ export function countingClock(): ReturnType<typeof manualClock> & { timers: numb
 export async function startSession(
   idp: Idp,
   upstream: string | undefined,
-  o: { maxTokens?: number; intervalMs?: number; clock?: Clock; headersTimeoutMs?: number; bodyIdleMs?: number; rehearse?: boolean } = {},
+  o: { maxTokens?: number; intervalMs?: number; clock?: Clock; headersTimeoutMs?: number; rehearse?: boolean } = {},
 ) {
   const clock = o.clock ?? realClock;
   const source = createOAuthTokenSource(
@@ -80,7 +80,6 @@ export async function startSession(
     tokens: refresher,
     maxTokens: o.maxTokens ?? 0,
     headersTimeoutMs: o.headersTimeoutMs,
-    bodyIdleMs: o.bodyIdleMs,
     rehearse: o.rehearse,
   });
   return {
