@@ -44,7 +44,7 @@ export async function findCodex(deps: Pick<Deps, 'env' | 'cwd' | 'self'>, codexB
 /** The real file system, for nativeCodex. */
 const realProbe: Probe = {
   exists: existsSync,
-  realpath: (path) => realpathSync(path),
+  realpath: (path) => realpathSync.native(path),
   read: (path) => readFileSync(path, 'utf8'),
   resolveFrom: (from, request) => {
     try {
