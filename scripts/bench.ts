@@ -4,7 +4,7 @@
  * in the same run, with runs interleaved.
  * - the proxy's added latency per small request (p50, p99) against calling the gateway directly;
  * - a 10 MB streamed answer: MB/s and CPU per GB proxied, codex-wrap's proxy against a 30-line
- *   Node pipe proxy (three processes of each, so that its CPU can be read and one process's luck
+ *   Node pipe proxy (four processes of each, 20 answers each, so that its CPU can be read and one process's luck
  *   does not decide);
  * - start-up to spawn: codex-wrap (MOCK_MODE, CODEX_BIN=/bin/true) against a bare node spawning /bin/true;
  * - a model-free command: `codex-wrap completion bash` against `codex completion bash`;
@@ -31,8 +31,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.argv.includes('--quick');
 const LATENCY_N = quick ? 300 : 3000;
 const STREAM_MB = 10;
-const STREAM_RUNS = quick ? 6 : 30;
-const STREAM_PROCS = 3;
+const STREAM_RUNS = quick ? 8 : 80;
+const STREAM_PROCS = 4;
 // Starts are cheap and their medians move by a few ms between runs: 40 pairs keep a budget verdict from flipping on noise.
 const STARTUP_RUNS = quick ? 5 : 40;
 const EXEC_RUNS = quick ? 4 : 20;

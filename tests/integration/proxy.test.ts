@@ -115,6 +115,34 @@ async function settledSession(url: string) {
   return s;
 }
 
+test("a stream's headers reach Codex at once when the gateway sends them before its first event", async () => {
+  await upstream.close();
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  upstream = await startUpstream({
+    handler: async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      await held;
+      res.end('data: {"type":"response.completed"}\n\n');
+    },
+  });
+  const s = await startSession(idp, upstream.baseUrl);
+  try {
+    // fetch resolves with the headers: it would wait for the first event if the proxy held them.
+    const res = await s.post('/responses', prompt('think first'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    release();
+    expect(await res.text()).toContain('response.completed');
+  } finally {
+    release();
+    await s.close();
+  }
+});
+
 test('401 from upstream with the current token: one refresh, one retry', async () => {
   const s = await settledSession(upstream.baseUrl);
   const first = s.refresher.current().value;
