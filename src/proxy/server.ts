@@ -59,11 +59,14 @@ export interface ProxyOptions {
 export const UPSTREAM_HEADERS_TIMEOUT_MS = 10 * 60 * 1000;
 
 /**
- * When the HTTP server is made, after the port opens: Codex takes three times as long and more to
- * send its first request, and a Codex that ends at once (a usage error, a quick command) is over
- * before it — its end is not held up by work for requests that never come (issue #12: 6–9 ms).
+ * When the warm-up starts, after the port opens (Codex is spawned right after): a Codex that ends at
+ * once (`/bin/true`, a quick command) is over before it, and its end is not held up by work for
+ * requests that never come (6–9 ms). Its ~20 ms of CPU compete with Codex's own start on a 2-core
+ * machine whenever they run; at 10 ms they cost Codex less than at 50, when Codex runs its
+ * subprocesses on both cores (issue #12: `exec` 4–14 ms shorter in three runs of 60 pairs, the
+ * start-up with `/bin/true` unchanged).
  */
-const WARM_UP_MS = 50;
+const WARM_UP_MS = 10;
 
 /** What is sent upstream first, and how to get the same bytes again for a retry. */
 interface Body {
