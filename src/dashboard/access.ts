@@ -3,7 +3,7 @@
  * so each request must come from the browser that used the one-time login link. Pure: the server
  * hands in what it read from the request and does what the decision says.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { sameBytes } from '../crypto.js';
 
 export const COOKIE = 'codex_wrap_dashboard';
 
@@ -32,11 +32,7 @@ export type Decision =
   | { kind: 'login' }
   | { kind: 'refuse'; status: 400 | 401 | 403 | 405; message: string };
 
-const same = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
+const same = (a: string, b: string) => sameBytes(Buffer.from(a), Buffer.from(b));
 
 export const ownHosts = (port: number) => [`127.0.0.1:${port}`, `localhost:${port}`];
 

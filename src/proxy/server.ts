@@ -7,7 +7,6 @@ import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createListener, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
-import { nodeCrypto } from '../crypto.js';
 import { httpModule, type Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
@@ -265,7 +264,7 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   };
 
   // The port is opened with node:net, which spawning Codex needs anyway; the HTTP server that serves
-  // its connections (node:http: some 3 ms to load; node:crypto too) is made while Codex starts —
+  // its connections (node:http: some 3 ms to load) is made while Codex starts —
   // WARM_UP_MS after, long before its first request — or by the first connection. Then the first
   // connection to the gateway is opened (net.ts, directAgent), and a session's proxy rehearses a
   // request (rehearsal.ts): Codex's first request neither waits for handshakes nor runs cold (issue #12).
@@ -285,7 +284,6 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
   });
   const warmUp = setTimeout(() => {
     httpServer();
-    nodeCrypto(); // for the key check
     if (!options.upstream) return rehearsalOver(false);
     const gateway = upstreamGateway(options.upstream);
     gateway.agent.preconnect?.(gateway.hostname, gateway.port);

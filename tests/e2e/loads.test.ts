@@ -3,10 +3,11 @@
  * binary, with a preload that records, at exit, Node's built-in modules and the bundled files it
  * required. The README's "Nothing loaded before it is needed" says what each is kept for.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runBinary } from '../support/binary.js';
 import { writeFakeCodex } from '../support/fake-codex.js';
+import { oauthEnv, startIdp } from '../support/idp.js';
 import { tempDir } from '../support/tmp.js';
 
 let home: string;
@@ -52,4 +53,21 @@ test('a settings file brings dotenv; a model-free command no proxy (http) and no
   expect(modelFree.builtins).not.toContain('http');
   expect(modelFree.builtins).not.toContain('dns'); // no port opened
   expect(modelFree.files.filter((f) => f.includes('/dist/lib/'))).toEqual([]);
+});
+
+test('a real session whose token is cached, its Codex running past the warm-up: no crypto (the cache file name and the key check are hashed and compared without it)', async () => {
+  const idp = await startIdp();
+  try {
+    const codex = join(home, 'codex-briefly');
+    await writeFile(codex, '#!/bin/sh\nexec sleep 0.4\n');
+    await chmod(codex, 0o755);
+    // The second run takes the first run's token from the cache: no grant, so no openid-client.
+    const session = await loads(['exec', 'x'], { ...oauthEnv(idp, 'http://127.0.0.1:9/v1'), CODEX_BIN: codex });
+    expect(idp.grants).toBe(1);
+    expect(session.builtins).toContain('http'); // the warm-up ran
+    expect(session.builtins).not.toContain('crypto');
+    expect(session.files.filter((f) => f.includes('/dist/lib/'))).toEqual([]);
+  } finally {
+    await idp.close();
+  }
 });

@@ -26,7 +26,25 @@ test.each([
   expect(sameBytes(key, other)).toBe(same);
 });
 
-test('sha256 is SHA-256 in hex', () => {
+test('sha256 is SHA-256 in hex: FIPS 180-4 examples', () => {
+  expect(sha256('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   expect(sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  expect(sha256('ünïcode')).toBe(createHash('sha256').update('ünïcode').digest('hex'));
+  expect(sha256('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe(
+    '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+  );
+  expect(sha256('a'.repeat(1_000_000))).toBe('cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0');
+});
+
+const nodeSha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+test('sha256 agrees with node:crypto at every padding boundary (0–200 bytes) and on UTF-8 text', () => {
+  for (let length = 0; length <= 200; length++) {
+    const text = 'x'.repeat(length);
+    expect({ length, hash: sha256(text) }).toEqual({ length, hash: nodeSha256(text) });
+  }
+  for (const text of ['ünïcode ✓ 😀', '\u0000\u0001', 'é'.repeat(63), '😀'.repeat(17)]) expect(sha256(text)).toBe(nodeSha256(text));
+  for (let i = 0; i < 200; i++) {
+    const text = nodeRandomBytes(1 + ((i * 37) % 3000)).toString('latin1');
+    expect(sha256(text)).toBe(nodeSha256(text));
+  }
 });
