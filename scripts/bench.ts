@@ -35,7 +35,8 @@ const STREAM_RUNS = quick ? 8 : 80;
 const STREAM_PROCS = 4;
 // Starts are cheap and their medians move by a few ms between runs: 40 pairs keep a budget verdict from flipping on noise.
 const STARTUP_RUNS = quick ? 5 : 40;
-const EXEC_RUNS = quick ? 4 : 20;
+// exec's median moved by ±5% between runs of 20 pairs; 40 pairs take ~25 s more.
+const EXEC_RUNS = quick ? 4 : 40;
 const IDLE_SECONDS = 10;
 
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
