@@ -4,8 +4,8 @@
  * in the same run, with runs interleaved.
  * - the proxy's added latency per small request (p50, p99) against calling the gateway directly;
  * - a 10 MB streamed answer: MB/s and CPU per GB proxied, codex-wrap's proxy against a 30-line
- *   Node pipe proxy (four processes of each, 20 answers each, so that its CPU can be read and one process's luck
- *   does not decide);
+ *   Node pipe proxy (four processes of each, 20 answers each, so that its CPU can be read and one
+ *   process's luck does not decide);
  * - start-up to spawn: codex-wrap (MOCK_MODE, CODEX_BIN=/bin/true) against a bare node spawning /bin/true;
  * - a model-free command: `codex-wrap completion bash` against `codex completion bash`;
  * - end to end: `codex-wrap exec` with the real Codex against plain `codex exec`, same loopback gateway

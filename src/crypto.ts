@@ -8,8 +8,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-/** node:crypto, loaded on first use. */
-export const nodeCrypto = (): typeof import('node:crypto') => require('node:crypto');
+/** node:crypto, loaded only where /dev/urandom cannot be read. */
+const nodeCrypto = (): typeof import('node:crypto') => require('node:crypto');
 
 export function randomBytes(size: number): Buffer {
   const out = Buffer.allocUnsafe(size);
