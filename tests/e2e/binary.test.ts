@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { FIRST_WRITE_MS } from '../../src/session/state.js';
 import { ROOT, runBinary, startBinary } from '../support/binary.js';
 import { type FakeCodexReport, waitForFile, writeFakeCodex } from '../support/fake-codex.js';
 import { oauthEnv, startIdp } from '../support/idp.js';
@@ -206,7 +207,7 @@ describe('pipes and deaths (issue #10)', () => {
       env: {
         ...baseEnv(),
         MOCK_MODE: 'true',
-        FAKE_CODEX_MODE: 'sleep:0.3', // past the state file's first write
+        FAKE_CODEX_MODE: `sleep:${FIRST_WRITE_MS / 1000 + 0.3}`, // past the state file's first write
         XDG_STATE_HOME: '/proc/codex-wrap-test',
         XDG_CACHE_HOME: '/proc/codex-wrap-test',
       },
