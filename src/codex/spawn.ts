@@ -150,6 +150,8 @@ export async function runCodex(options: {
    * parent-death signal where it can be had, else the shell's watchdog (see Tether).
    */
   endWithUs?: 'auto' | 'shell';
+  /** Called once Codex has been spawned (the proxy accepts connections from then on). */
+  onSpawned?: () => void;
 }): Promise<number> {
   // node:child_process, not execa, on this path: the session's start-up pays for every module it
   // loads (issue #12: execa was ~30 ms of it); `check` keeps execa, loaded only when it runs.
@@ -159,6 +161,7 @@ export async function runCodex(options: {
     env: native?.env ?? options.env,
     tether: options.endWithUs && chooseTether({ platform: process.platform, prefer: options.endWithUs, look: lookUp }),
   });
+  options.onSpawned?.();
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('exit', (code, signal) => resolve({ code, signal }));

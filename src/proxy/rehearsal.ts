@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import { createServer as createListener, type Socket } from 'node:net';
 import { createNet, httpModule } from '../net.js';
 import { mockResponseEvents } from './mock-model.js';
+import { listenLoopback } from './port.js';
 import type { AuthProxy, ProxyOptions } from './server.js';
 
 /** About the size of Codex's first request (its instructions and tools), so the same reads run. */
@@ -32,12 +33,8 @@ export async function rehearse(start: (options: ProxyOptions) => Promise<AuthPro
   const net = createNet({});
   let proxy: AuthProxy | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      gateway.once('error', reject);
-      gateway.listen(0, '127.0.0.1', () => resolve());
-    });
+    const port = await listenLoopback(gateway);
     gateway.unref();
-    const { port } = gateway.address() as { port: number };
     const key = 'rehearsal';
     proxy = await start({
       upstream: new URL(`http://127.0.0.1:${port}/v1`),

@@ -5,13 +5,14 @@
  */
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createListener, type Socket } from 'node:net';
+import { createServer as createListener, type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import { httpModule, type Net } from '../net.js';
 import type { Refresher } from '../token/refresh.js';
 import { BASE_PATH, confinedPath, forwardHeaders, keyCheck, upstreamPath, withMaxTokens } from './forward.js';
 import { BodyTooLarge, readAll, sendError } from './http.js';
 import { serveMock } from './mock-model.js';
+import { bindLoopback, type LoopbackPort, listenLoopback } from './port.js';
 import { rehearse } from './rehearsal.js';
 import { clientGone, type Gateway, gatewayOf, sendUpstream, type UpstreamAnswer } from './upstream.js';
 
@@ -28,6 +29,8 @@ export interface AuthProxy {
   stats: ProxyStats;
   /** Once the rehearsal (rehearsal.ts) is over: whether it ran through (false without one). */
   rehearsed(): Promise<boolean>;
+  /** A proxy started with `acceptLater` accepts connections from now on; otherwise nothing to do. */
+  accept(): void;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,14 @@ export interface ProxyOptions {
   onAnswered?: () => void;
   /** Rehearse the request path while Codex starts (rehearsal.ts): for a session's proxy. */
   rehearse?: boolean;
+  /**
+   * The port is bound at once but accepts connections only from accept() on: a session spawns
+   * Codex in between, and what net.Server's listen loads (node:cluster) is loaded while Codex
+   * starts (port.ts). Without it, startProxy returns once the port accepts.
+   */
+  acceptLater?: boolean;
+  /** How the port is bound (port.ts; tests pass another). */
+  bindPort?: () => LoopbackPort | undefined;
 }
 
 /**
@@ -263,7 +274,7 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     return server;
   };
 
-  // The port is opened with node:net, which spawning Codex needs anyway; the HTTP server that serves
+  // The port is bound before Codex is spawned (port.ts); the HTTP server that serves
   // its connections (node:http: some 3 ms to load) is made while Codex starts —
   // WARM_UP_MS after, long before its first request — or by the first connection. Then the first
   // connection to the gateway is opened (net.ts, directAgent), and a session's proxy rehearses a
@@ -274,10 +285,15 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     socket.once('close', () => sockets.delete(socket));
     httpServer().emit('connection', socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    listener.once('error', reject);
-    listener.listen(0, '127.0.0.1', () => resolve());
-  });
+  const bindPort = options.bindPort ?? bindLoopback;
+  let waiting = options.acceptLater ? bindPort() : undefined;
+  let port: number;
+  if (waiting) {
+    port = waiting.port;
+    listener.on('error', (err) => log(`cannot accept connections on 127.0.0.1:${port}: ${err.message}`));
+  } else {
+    port = await listenLoopback(listener, bindPort);
+  }
   let rehearsalOver: (ran: boolean) => void = () => {};
   const rehearsed = new Promise<boolean>((resolve) => {
     rehearsalOver = resolve;
@@ -290,15 +306,20 @@ export async function startProxy(options: ProxyOptions): Promise<AuthProxy> {
     if (options.rehearse) rehearse(startProxy, options.maxTokens).then(rehearsalOver);
     else rehearsalOver(false);
   }, WARM_UP_MS).unref();
-  const { port } = listener.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}${BASE_PATH}`,
     stats,
     rehearsed: () => rehearsed,
+    accept() {
+      waiting?.listen(listener);
+      waiting = undefined;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         clearTimeout(warmUp);
         rehearsalOver(false);
+        waiting?.close();
+        waiting = undefined;
         listener.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       }),

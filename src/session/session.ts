@@ -62,6 +62,7 @@ export async function runSession(ctx: Context): Promise<number> {
       onSignal: deps.onSignal,
       fromTerminal: () => deps.fromTerminal,
       endWithUs: deps.env.CODEX_WRAP_WATCHDOG === 'shell' ? 'shell' : 'auto',
+      onSpawned: () => auth.proxy?.accept(),
     });
     const { proxy, refresher } = auth;
     const summary = proxy
@@ -146,6 +147,7 @@ async function proxyMode(ctx: Context, source: TokenSource, first: Token, change
     redact: (t) => log.redact(t),
     onAnswered: changed,
     rehearse: true,
+    acceptLater: true,
   }).catch((err: unknown) => {
     refresher.stop();
     throw err;

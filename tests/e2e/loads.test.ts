@@ -36,10 +36,11 @@ async function loads(args: string[], env: Record<string, string>): Promise<{ bui
   return JSON.parse(await readFile(file, 'utf8'));
 }
 
-test('a session that ends at once (MOCK_MODE, no settings file, profile unchanged): no os, tty, crypto, http, tls or fs/promises, no bundled library', async () => {
+test('a session that ends at once (MOCK_MODE, no settings file, profile unchanged): no os, tty, crypto, http, tls, fs/promises or dns, no bundled library', async () => {
   const { builtins, files } = await loads(['exec', 'x'], { MOCK_MODE: 'true', CODEX_BIN: '/bin/true' });
   expect(builtins).toEqual(expect.arrayContaining(['child_process', 'net']));
-  for (const name of ['os', 'tty', 'crypto', 'http', 'https', 'tls', 'fs/promises', 'readline', 'worker_threads'])
+  // dns: the proxy's port is bound without net's listen(host), which looks '127.0.0.1' up (port.ts).
+  for (const name of ['os', 'tty', 'crypto', 'http', 'https', 'tls', 'fs/promises', 'readline', 'worker_threads', 'dns'])
     expect({ name, loaded: builtins.includes(name) }).toEqual({ name, loaded: false });
   expect(files.filter((f) => f.includes('/dist/lib/'))).toEqual([]);
 });
