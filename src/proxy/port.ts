@@ -5,8 +5,9 @@
  * handle — the one a net.Server holds — is bound here, and net.Server.listen(handle) takes it over
  * when connections are wanted (for a session: right after Codex is spawned, so node:cluster loads
  * while Codex starts). The handle comes from process.binding('tcp_wrap'), a legacy API that Node
- * keeps for such uses without a warning; where it is missing, throws, or would warn
- * (--pending-deprecation wraps it), undefined: the caller listens the usual way.
+ * keeps for such uses without a warning; where it is missing, throws (Node's permission model
+ * denies it) or would warn (--pending-deprecation wraps it), undefined: the caller listens the
+ * usual way. A net.Server that does not take the handle listens on the same port the usual way.
  */
 import type { AddressInfo, Server } from 'node:net';
 
@@ -52,12 +53,19 @@ export function bindLoopback(binding: () => TcpBinding | undefined = tcpBinding)
     const out: { port?: number } = {};
     if (handle.bind('127.0.0.1', 0) !== 0 || handle.getsockname(out) !== 0 || !out.port) throw new Error('not bound');
     const bound = handle;
+    const port = out.port;
     let owned = false;
     return {
-      port: out.port,
+      port,
       listen(server) {
         owned = true;
-        server.listen({ _handle: bound } as never);
+        try {
+          server.listen({ _handle: bound } as never);
+        } catch {
+          // A Node whose net.Server no longer takes such a handle: the same port, the usual way.
+          bound.close();
+          server.listen(port, '127.0.0.1');
+        }
       },
       close() {
         if (!owned) bound.close();

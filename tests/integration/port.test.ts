@@ -87,6 +87,35 @@ test('without the TCP binding — missing, failing, or one that would print a wa
   await closed(server);
 });
 
+test('a Node whose net.Server does not take the bound handle: the same port is opened the usual way', async () => {
+  const probe = createServer();
+  const free = await listenLoopback(probe, () => undefined);
+  await closed(probe);
+  let handleClosed = false;
+  const foreign: TcpBinding = {
+    TCP: class {
+      bind = () => 0;
+      getsockname = (out: { port?: number }) => {
+        out.port = free;
+        return 0;
+      };
+      close = () => {
+        handleClosed = true;
+      };
+    },
+    constants: { SERVER: 0 },
+  };
+  const bound = bindLoopback(() => foreign);
+  if (!bound) throw new Error('bound');
+  const server = createServer((socket) => socket.end());
+  bound.listen(server); // net.Server refuses a handle that is not its own TCP
+  await listening(server);
+  expect(handleClosed).toBe(true);
+  expect(server.address()).toEqual({ address: '127.0.0.1', family: 'IPv4', port: free });
+  expect(await reach(free)).toBe('connected');
+  await closed(server);
+});
+
 test("a session's proxy knows its port before Codex is spawned and accepts from accept() on; one closed before that frees it", async () => {
   const net = createNet({});
   const options = {
