@@ -71,8 +71,8 @@ export const UPSTREAM_HEADERS_TIMEOUT_MS = 10 * 60 * 1000;
 /**
  * When the warm-up starts, after the port opens (Codex is spawned right after): a Codex that ends at
  * once (`/bin/true`) is over before it, and its end is not held up by work for requests that never
- * come (6–9 ms). Its ~20 ms of CPU compete with Codex's own start on a 2-core machine whenever they
- * run; at 10 ms they cost Codex less than at 50, when Codex runs its subprocesses on both cores
+ * come (6–9 ms). Its 7–13 ms of CPU compete with Codex's own start on a 2-core machine whenever
+ * they run; at 10 ms they cost Codex less than at 50, when Codex runs its subprocesses on both cores
  * (issue #12: `exec` 4–14 ms shorter in three runs of 60 pairs, the start-up with `/bin/true`
  * unchanged). The price: a Codex that fails on its arguments (~14 ms) now meets the warm-up's first,
  * synchronous steps, and its session ends ~7 ms later (67 → 74 ms, 40 pairs).
