@@ -23,6 +23,25 @@ const openFiles = () => readdirSync('/proc/self/fd').length;
 const listening = (server: Server) => new Promise((resolve) => server.once('listening', resolve));
 const closed = (server: Server) => new Promise((resolve) => server.close(resolve));
 
+/** A stand-in for Node's TCP binding: bind() answers `bindResult`, getsockname() says `port`; `closes` counts close(). */
+function fakeBinding(o: { bindResult: number; port?: number }): TcpBinding & { closes: number } {
+  const fake = {
+    closes: 0,
+    TCP: class {
+      bind = () => o.bindResult;
+      getsockname = (out: { port?: number }) => {
+        out.port = o.port;
+        return 0;
+      };
+      close = () => {
+        fake.closes += 1;
+      };
+    },
+    constants: { SERVER: 0 },
+  };
+  return fake;
+}
+
 test('a bound port refuses connections until a server takes it over, then accepts, on 127.0.0.1 only', async () => {
   const bound = bindLoopback();
   if (!bound) throw new Error('Node 20 has the TCP binding: the fast path should run here');
@@ -47,17 +66,7 @@ test('a port never taken over is freed by close()', () => {
 });
 
 test('without the TCP binding — missing, failing, or one that would print a warning — the port is opened the usual way', async () => {
-  let closes = 0;
-  const refusing: TcpBinding = {
-    TCP: class {
-      bind = () => -98; // EADDRINUSE
-      getsockname = () => 0;
-      close = () => {
-        closes += 1;
-      };
-    },
-    constants: { SERVER: 0 },
-  };
+  const refusing = fakeBinding({ bindResult: -98 }); // EADDRINUSE
   expect(bindLoopback(() => undefined)).toBeUndefined();
   expect(
     bindLoopback(() => {
@@ -65,7 +74,7 @@ test('without the TCP binding — missing, failing, or one that would print a wa
     }),
   ).toBeUndefined();
   expect(bindLoopback(() => refusing)).toBeUndefined();
-  expect(closes).toBe(1);
+  expect(refusing.closes).toBe(1);
 
   // --pending-deprecation replaces process.binding by a wrapper that warns on use.
   const proc = process as unknown as { binding: (name: string) => unknown };
@@ -91,26 +100,13 @@ test('a Node whose net.Server does not take the bound handle: the same port is o
   const probe = createServer();
   const free = await listenLoopback(probe, () => undefined);
   await closed(probe);
-  let handleClosed = false;
-  const foreign: TcpBinding = {
-    TCP: class {
-      bind = () => 0;
-      getsockname = (out: { port?: number }) => {
-        out.port = free;
-        return 0;
-      };
-      close = () => {
-        handleClosed = true;
-      };
-    },
-    constants: { SERVER: 0 },
-  };
+  const foreign = fakeBinding({ bindResult: 0, port: free });
   const bound = bindLoopback(() => foreign);
   if (!bound) throw new Error('bound');
   const server = createServer((socket) => socket.end());
   bound.listen(server); // net.Server refuses a handle that is not its own TCP
   await listening(server);
-  expect(handleClosed).toBe(true);
+  expect(foreign.closes).toBe(1);
   expect(server.address()).toEqual({ address: '127.0.0.1', family: 'IPv4', port: free });
   expect(await reach(free)).toBe('connected');
   await closed(server);
@@ -142,7 +138,7 @@ test("a session's proxy knows its port before Codex is spawned and accepts from 
   expect(await reach(port)).toBe('ECONNREFUSED');
 
   const before = openFiles();
-  const unused = await startProxy({ ...options, bindPort: bindLoopback });
+  const unused = await startProxy(options);
   expect(openFiles()).toBe(before + 1);
   await unused.close();
   expect(openFiles()).toBe(before);
