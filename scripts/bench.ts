@@ -266,9 +266,13 @@ function commandFigures(env: NodeJS.ProcessEnv, gatewayUrl: string) {
   // throwaway CODEX_HOMEs. The same HOME matters: Codex does more at the end of a run with this
   // machine's HOME than with an empty one (~20 ms here), which once flattered codex-wrap's figure.
   const work = join(benchHome, 'work');
-  for (const dir of [work, join(benchHome, 'codex-plain'), join(benchHome, 'codex')]) mkdirSync(dir, { recursive: true });
+  for (const dir of [work, join(benchHome, 'codex-plain'), join(benchHome, 'codex'), join(benchHome, 'codex-direct')])
+    mkdirSync(dir, { recursive: true });
   const provider = `{ name = "bench", base_url = "${gatewayUrl}", env_key = "BENCH_KEY", wire_api = "responses" }`;
-  const [plainExec, wrappedExec] = medians(
+  // The third: codex-wrap without its proxy (PROXY_MODE=false: the token in Codex's environment, no
+  // warm-up), no budget of its own: what is left of the difference once the proxy is taken out.
+  const wrappedExecEnv = { ...env, HOME: benchHome, MOCK_MODE: 'true', LLM_API_BASE_URL: gatewayUrl, CODEX_BIN };
+  const [plainExec, wrappedExec, directExec] = medians(
     [
       {
         cmd: CODEX_BIN,
@@ -290,21 +294,20 @@ function commandFigures(env: NodeJS.ProcessEnv, gatewayUrl: string) {
       {
         cmd: join(root, 'bin', 'codex-wrap.cjs'),
         args: ['exec', '--skip-git-repo-check', ...OFFLINE, 'hi'],
-        env: {
-          ...env,
-          HOME: benchHome,
-          MOCK_MODE: 'true',
-          LLM_API_BASE_URL: gatewayUrl,
-          CODEX_BIN,
-          CODEX_HOME: join(benchHome, 'codex'),
-        },
+        env: { ...wrappedExecEnv, CODEX_HOME: join(benchHome, 'codex') },
+        cwd: work,
+      },
+      {
+        cmd: join(root, 'bin', 'codex-wrap.cjs'),
+        args: ['exec', '--skip-git-repo-check', ...OFFLINE, 'hi'],
+        env: { ...wrappedExecEnv, PROXY_MODE: 'false', CODEX_HOME: join(benchHome, 'codex-direct') },
         cwd: work,
       },
     ],
     EXEC_RUNS,
   );
 
-  return { bare, wrapped, plainCompletion, wrappedCompletion, plainExec, wrappedExec };
+  return { bare, wrapped, plainCompletion, wrappedCompletion, plainExec, wrappedExec, directExec };
 }
 
 // --- The run ------------------------------------------------------------------------------------
@@ -397,12 +400,13 @@ async function bench(): Promise<void> {
       cpu.proxy <= cpu.pipe,
     ],
     ...commands.flatMap(
-      ({ label, bare, wrapped, plainCompletion, wrappedCompletion, plainExec, wrappedExec }) =>
+      ({ label, bare, wrapped, plainCompletion, wrappedCompletion, plainExec, wrappedExec, directExec }) =>
         [
           ...(label ? [[label, '', '', '', '', true] as Row] : []),
           ratioRow('start-up to spawn (ms)', bare, 'node', wrapped, 1.35),
           ratioRow('completion bash (ms)', plainCompletion, 'codex', wrappedCompletion, 1),
           ratioRow('exec, real Codex (ms)', plainExec, 'codex', wrappedExec, 1),
+          ['  PROXY_MODE=false (ms)', `${f(plainExec)} codex`, f(directExec), `${f(directExec / plainExec, 2)}×`, '', true],
         ] as Row[],
     ),
     [`idle wake-ups / ${IDLE_SECONDS} s`, '', String(wakeups), '', '0', wakeups === 0],
@@ -410,7 +414,7 @@ async function bench(): Promise<void> {
   console.log(
     `codex-wrap bench (${quick ? 'quick' : 'full'}; ${LATENCY_N} requests of ${latencyBody.length} bytes, ${STREAM_RUNS}×${STREAM_MB} MB ` +
       `through ${STREAM_PROCS} processes of each proxy, ` +
-      `${STARTUP_RUNS} starts, ${EXEC_RUNS} exec pairs; medians)\n`,
+      `${STARTUP_RUNS} starts, ${EXEC_RUNS} exec rounds; medians)\n`,
   );
   const widths = [26, 16, 12, 12, 10];
   console.log(['', 'baseline', 'codex-wrap', 'ratio', 'budget', ''].map((c, i) => c.padEnd(widths[i] ?? 0)).join(''));
@@ -421,6 +425,7 @@ async function bench(): Promise<void> {
     `\n  direct 10 MB stream: ${f(pct(rates.direct, 50), 0)} MB/s (client, proxy and gateway share ${availableParallelism()} cores: a proxied loopback stream cannot match it)`,
   );
   console.log('  baselines: pipe = a 30-line Node pipe proxy; node = bare node spawning /bin/true; codex = plain codex (its npm script)');
+  console.log('  PROXY_MODE=false: the same exec without the proxy (no budget: what is left once the proxy is taken out)');
   console.log('  idle: 100-ms slices in which codex-wrap’s main thread woke while Codex slept (the refresh timer is minutes away)');
 }
 
