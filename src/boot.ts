@@ -10,6 +10,12 @@
  * refused cache is written when the run ends, when it holds every function the run compiled,
  * atomically, replacing older builds' files. Whatever fails, the bundle is compiled as usual.
  * NODE_DISABLE_COMPILE_CACHE=1 (Node 22's switch) turns it off.
+ *
+ * V8 keeps what the run that wrote it compiled, so the file's header records which parts of
+ * codex-wrap that was (run-parts.ts, reported by the bundle): a run that went through a part the
+ * cache lacks writes it again, with its own code added (cacheUpdate). Without it the first run
+ * after an install decided for good: after a `--help`, every session compiled its own code
+ * (issue #12: `exec` 2.5–3 ms longer, 60 interleaved rounds).
  */
 import {
   closeSync,
@@ -30,6 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import { mkdirpSync } from './mkdirp.js';
 import { homeDir } from './os.js';
+import { partBit, RUN_PART_EVENT, type RunPart } from './run-parts.js';
 import { cacheDir } from './settings/paths.js';
 
 declare const CODEX_WRAP_BUNDLE_HASH: string;
@@ -42,6 +49,40 @@ const MAX_CACHE_BYTES = 16 * 1024 * 1024;
 export function codeCachePath(env: Env, home: string, o: { bundleHash: string; node: string; arch: string }): string | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   return join(cacheDir(env, home), 'v8', `cli-${o.bundleHash}-${o.node}-${o.arch}.cache`);
+}
+
+/** A cache file: V8's data, and the run parts (run-parts.ts, as bits) whose code it holds. */
+export interface CacheFile {
+  covers: number;
+  data: Buffer;
+}
+
+const MAGIC = Buffer.from('cwc1');
+
+/** A cache file's bytes: MAGIC, a byte of run parts, V8's data. Pure. */
+export const cacheFileBytes = (file: CacheFile): Buffer => Buffer.concat([MAGIC, Buffer.from([file.covers]), file.data]);
+
+/** The cache file in `bytes`; undefined when they are not one (another format: it is replaced). Pure. */
+export function parseCacheFile(bytes: Buffer): CacheFile | undefined {
+  if (bytes.length <= MAGIC.length + 1 || !bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  return { covers: bytes[MAGIC.length], data: bytes.subarray(MAGIC.length + 1) };
+}
+
+/**
+ * What to write when a run ends; undefined: nothing. Pure but for `fresh` (V8's data now: the
+ * cache's functions and those this run compiled; 1–3 ms, so asked for only when it is written).
+ * - No cache, or one V8 refused: this run's.
+ * - A cache without a part this run went through: this run's, which holds the cache's code and
+ *   the part's; but if it is not larger (V8 drops the compiled form of functions a long run has
+ *   not used for a while), the cache's own data, marked as holding the part — either way one
+ *   write per part and build.
+ * - Otherwise nothing.
+ */
+export function cacheUpdate(o: { old: CacheFile | undefined; rejected: boolean; ran: number; fresh: () => Buffer }): CacheFile | undefined {
+  if (!o.old || o.rejected) return { covers: o.ran, data: o.fresh() };
+  if ((o.ran & ~o.old.covers) === 0) return undefined;
+  const data = o.fresh();
+  return { covers: o.old.covers | o.ran, data: data.length > o.old.data.length ? data : o.old.data };
 }
 
 /** Whether only this user can change `dir` (and its parent, codex-wrap's cache dir). */
@@ -100,10 +141,23 @@ export function boot(): void {
     node: process.version,
     arch: process.arch,
   });
-  const cachedData = file ? readCache(file, uid) : undefined;
+  const bytes = file ? readCache(file, uid) : undefined;
+  const old = bytes && parseCacheFile(bytes);
   const source = readFileSync(bundle, 'utf8');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: bundle, cachedData });
-  if (file && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(file, script.createCachedData(), uid));
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData: old?.data,
+  });
+  if (file) {
+    let ran = 0;
+    process.on(RUN_PART_EVENT, (part: RunPart) => {
+      ran |= partBit(part);
+    });
+    process.once('exit', () => {
+      const update = cacheUpdate({ old, rejected: script.cachedDataRejected === true, ran, fresh: () => script.createCachedData() });
+      if (update) writeCache(file, cacheFileBytes(update), uid);
+    });
+  }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
 }

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { main } from './main.js';
 import { homeDir } from './os.js';
+import { RUN_PART_EVENT } from './run-parts.js';
 
 declare const CODEX_WRAP_VERSION: string;
 
@@ -78,6 +79,7 @@ const running = main({
   self: [process.argv[1]],
   launcher: [process.execPath, process.argv[1]],
   platform: process.platform,
+  ran: (part) => (process.emit as (event: string, ...args: unknown[]) => boolean)(RUN_PART_EVENT, part),
 });
 
 // main closed everything it opened. Exit now rather than when Node finds the loop empty: V8 may

@@ -2,6 +2,7 @@
  * The boundary types: everything codex-wrap needs from the process, which cli.ts builds and tests
  * replace. No module below main reads argv, env, the clock or signals any other way.
  */
+import type { RunPart } from './run-parts.js';
 
 export interface Clock {
   now(): number;
@@ -33,4 +34,6 @@ export interface Deps {
   /** The command that starts codex-wrap again (node and its script): the dashboard's runs. */
   launcher?: readonly string[];
   platform?: NodeJS.Platform;
+  /** What the run went through, once it has (run-parts.ts): the launcher's code cache follows it. */
+  ran?: (part: RunPart) => void;
 }

@@ -12,6 +12,7 @@ import { type Context, loadContext } from './context.js';
 import type { Deps } from './deps.js';
 import { describeFailure, ExitCode, WrapError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import type { RunPart } from './run-parts.js';
 import { printBoth, runPlainCodex } from './session/passthrough.js';
 import { type Parsed, parseArgs } from './settings/args.js';
 import { helpText } from './settings/help.js';
@@ -37,7 +38,10 @@ export async function main(deps: Deps): Promise<number> {
     args = parseArgs(deps.argv, deps.env);
     log = createLogger({ write: deps.stderr, verbose: args.verbose, now: deps.clock.now });
     const without = await withoutSettings(deps, args, log);
-    if (without !== undefined) return without;
+    if (without !== undefined) {
+      deps.ran?.(runPart(args));
+      return without;
+    }
     // The spinner only when a person watches stderr and nothing else writes to it.
     const { verbose } = args;
     const spinner = createSpinner(deps.stderr, () => deps.stderrIsTTY && !verbose);
@@ -47,7 +51,9 @@ export async function main(deps: Deps): Promise<number> {
       ctx = await loading.catch(async (err: unknown) => (await loadCheck()).printSettingsFailure(deps, parsed, log, err, color()));
       if (!ctx) return 1;
     } else ctx = await loading;
-    return await dispatch(ctx, color);
+    const code = await dispatch(ctx, color);
+    deps.ran?.(runPart(args));
+    return code;
   } catch (err) {
     const { text, exitCode } = describeFailure(err, args?.debug ?? false);
     const [head, ...rest] = log.redact(text).split('\n');
@@ -56,6 +62,12 @@ export async function main(deps: Deps): Promise<number> {
   } finally {
     await ctx?.net.close();
   }
+}
+
+/** Which part of codex-wrap a run is (run-parts.ts), for the launcher's code cache. Pure. */
+export function runPart(args: Parsed): RunPart {
+  if (args.help || args.version || args.command !== 'codex') return 'command';
+  return isModelFree(args.codexArgs) ? 'passthrough' : 'session';
 }
 
 /** The commands that need no settings; undefined for the others. */

@@ -74,6 +74,8 @@ export async function runSession(ctx: Context): Promise<number> {
     restoreLog?.();
     await auth.stop();
     await state.stop();
+    // The proxy's request path ran (Codex's requests, or the rehearsal's): the code cache may take it.
+    if (auth.proxy && (auth.proxy.stats.requests > 0 || (await auth.proxy.rehearsed()))) deps.ran?.('request');
   }
 }
 

@@ -1,11 +1,14 @@
 /**
  * The launcher's V8 code cache (src/boot.ts), through the built binary: written once, used after,
- * and never trusted when it is not this user's own file; whatever is wrong with it, the run is
- * the same (issue #12).
+ * written again only when a run went through a part of codex-wrap it does not hold, and never
+ * trusted when it is not this user's own file; whatever is wrong with it, the run is the same
+ * (issue #12).
  */
 import { chmod, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { partBit } from '../../src/run-parts.js';
 import { runBinary } from '../support/binary.js';
+import { writeFakeCodex } from '../support/fake-codex.js';
 import { tempDir } from '../support/tmp.js';
 
 let home: string;
@@ -46,14 +49,54 @@ test('the first run writes the cache (0600 in a 0700 dir); the next runs use it 
   expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
 });
 
-test('a corrupt cache is refused by V8 and replaced; an older build’s cache is removed', async () => {
+test('the cache takes in each part of codex-wrap a run went through, once', async () => {
+  const codex = await writeFakeCodex();
+  const withCodex = (extra: Record<string, string> = {}) => env({ PATH: `${codex.dir}:${process.env.PATH}`, ...extra });
+  const file = async () => {
+    const [name] = await caches();
+    const path = join(v8dir, name);
+    const bytes = await readFile(path);
+    return { covers: bytes[4], size: bytes.length, id: `${(await stat(path)).ino}@${(await stat(path)).mtimeMs}` };
+  };
+  const passthrough = async () => expect((await runBinary(['completion', 'bash'], { env: withCodex(), cwd: home })).code).toBe(0);
+  // A session whose Codex sends one request: the proxy's request path runs (MOCK_MODE: the mock model answers).
+  const session = async () =>
+    expect(
+      (await runBinary(['exec', 'hi'], { env: withCodex({ MOCK_MODE: 'true', FAKE_CODEX_MODE: 'request:hi' }), cwd: home })).code,
+    ).toBe(0);
+
+  await run();
+  const first = await file();
+  expect(first.covers).toBe(partBit('command'));
+  await passthrough();
+  const second = await file();
+  expect(second.covers).toBe(partBit('command') | partBit('passthrough'));
+  expect(second.size).toBeGreaterThan(first.size);
+  await passthrough();
+  await run();
+  expect(await file()).toEqual(second);
+  await session();
+  const third = await file();
+  expect(third.covers).toBe(partBit('command') | partBit('passthrough') | partBit('session') | partBit('request'));
+  expect(third.size).toBeGreaterThan(second.size);
+  await session();
+  await passthrough();
+  expect(await file()).toEqual(third);
+});
+
+test('a corrupt cache (or another format) is refused and replaced; an older build’s cache is removed', async () => {
   await run();
   const [name] = await caches();
-  await writeFile(join(v8dir, name), Buffer.alloc(4096, 7), { mode: 0o600 });
-  await writeFile(join(v8dir, 'cli-0000000000000000-v0.0.0-x64.cache'), 'old', { mode: 0o600 });
-  await run();
-  expect(await caches()).toEqual([name]);
-  expect((await readFile(join(v8dir, name))).equals(Buffer.alloc(4096, 7))).toBe(false);
+  const good = await readFile(join(v8dir, name));
+  for (const corrupt of [Buffer.alloc(4096, 7), Buffer.concat([Buffer.from('cwc1'), Buffer.from([0xff]), Buffer.alloc(4096, 7)])]) {
+    await writeFile(join(v8dir, name), corrupt, { mode: 0o600 });
+    await writeFile(join(v8dir, 'cli-0000000000000000-v0.0.0-x64.cache'), 'old', { mode: 0o600 });
+    await run();
+    expect(await caches()).toEqual([name]);
+    const now = await readFile(join(v8dir, name));
+    expect(now.equals(corrupt)).toBe(false);
+    expect(now.subarray(0, 5)).toEqual(good.subarray(0, 5));
+  }
 });
 
 test('a cache file that is a symbolic link is not followed: its target stays as it was', async () => {

@@ -1,4 +1,5 @@
 import { WrapError } from '../../src/errors.js';
+import { runPart } from '../../src/main.js';
 import { parseArgs } from '../../src/settings/args.js';
 
 test.each([
@@ -67,4 +68,19 @@ test('DEBUG=codex-wrap and CODEX_WRAP_TRUST_PROJECT_ENV come from the environmen
     verbose: true,
     trustProjectEnv: true,
   });
+});
+
+test.each([
+  [['--help'], 'command'],
+  [['--version'], 'command'],
+  [['status'], 'command'],
+  [['check'], 'command'],
+  [['dashboard'], 'command'],
+  [['completion', 'bash'], 'passthrough'],
+  [['login'], 'passthrough'],
+  [[], 'session'],
+  [['exec', 'hi'], 'session'],
+  [['--', 'status'], 'session'],
+])('runPart(%j) = %s: the part of codex-wrap the run is, for the code cache', (argv, part) => {
+  expect(runPart(parseArgs(argv, {}))).toBe(part);
 });
