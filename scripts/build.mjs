@@ -68,13 +68,16 @@ await build({
     },
   ],
 });
-// The launcher, bin/codex-wrap.cjs: the bundle through V8's code cache (src/boot.ts), keyed by the
-// bundle's hash. Built, not a file that requires a built one: a second module to find, read and
-// compile on every run cost ~0.7 ms (issue #12). Its shebang and why: LAUNCHER_BANNER.
-const bundleHash = createHash('sha256')
-  .update(await readFile('dist/cli.cjs'))
-  .digest('hex')
-  .slice(0, 16);
+for (const [name, contents] of Object.entries(LAZY)) {
+  await build({ ...node, stdin: { contents, resolveDir: '.', loader: 'js' }, outfile: `dist/${libFile(name)}` });
+}
+// The launcher, bin/codex-wrap.cjs: the bundle and its libraries through V8's code cache
+// (src/boot.ts), keyed by a hash of them all. Built, not a file that requires a built one: a second
+// module to find, read and compile on every run cost ~0.7 ms (issue #12). Its shebang and why:
+// LAUNCHER_BANNER.
+const hash = createHash('sha256');
+for (const file of ['dist/cli.cjs', ...Object.keys(LAZY).map((name) => `dist/${libFile(name)}`)]) hash.update(await readFile(file));
+const bundleHash = hash.digest('hex').slice(0, 16);
 await build({
   ...node,
   stdin: { contents: "import { boot } from './src/boot.ts'; boot();", resolveDir: '.', loader: 'ts' },
@@ -83,9 +86,6 @@ await build({
   define: { ...node.define, CODEX_WRAP_BUNDLE_HASH: JSON.stringify(bundleHash) },
 });
 await chmod('bin/codex-wrap.cjs', 0o755);
-for (const [name, contents] of Object.entries(LAZY)) {
-  await build({ ...node, stdin: { contents, resolveDir: '.', loader: 'js' }, outfile: `dist/${libFile(name)}` });
-}
 
 // The dashboard's page: its script for current browsers, beside its HTML and CSS (read at run time).
 await build({

@@ -84,6 +84,29 @@ test('the cache takes in each part of codex-wrap a run went through, once', asyn
   expect(await file()).toEqual(third);
 });
 
+test('a library loaded on first use (dotenv, for a settings file) has a cache file of its own: written once, kept by runs that do not load it', async () => {
+  await writeFile(join(home, 'team.env'), 'MOCK_MODE=true\n');
+  const session = async () => {
+    const r = await runBinary(['--env-file', 'team.env', 'exec', 'x'], { env: env({ CODEX_BIN: '/bin/true' }), cwd: home });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  };
+  await session();
+  const names = await caches();
+  const lib = names.find((n) => n.startsWith('lib-dotenv-')) as string;
+  expect(lib).toMatch(/^lib-dotenv-[0-9a-f]{16}-v\d+\.\d+\.\d+-[a-z0-9]+\.cache$/);
+  expect(lib.slice('lib-dotenv'.length)).toBe((names.find((n) => n.startsWith('cli-')) as string).slice('cli'.length));
+  const path = join(v8dir, lib);
+  expect((await stat(path)).mode & 0o777).toBe(0o600);
+  const id = async () => `${(await stat(path)).ino}@${(await stat(path)).mtimeMs}`;
+  const before = await id();
+  await session();
+  await run(); // loads no library, and takes in a part (a command): the library's file stays
+  expect(await id()).toBe(before);
+  await writeFile(path, Buffer.alloc(2048, 7), { mode: 0o600 });
+  await session();
+  expect((await readFile(path)).subarray(0, 4).toString()).toBe('cwc1');
+});
+
 test('a corrupt cache (or another format) is refused and replaced; an older build’s cache is removed', async () => {
   await run();
   const [name] = await caches();

@@ -14,6 +14,10 @@ test.each([
   expect(codeCachePath(env, '/home/u', build)).toBe(path);
 });
 
+test('a library of the bundle has a file of its own, named like the bundle’s', () => {
+  expect(codeCachePath({}, '/home/u', build, 'lib-undici')).toBe('/home/u/.cache/codex-wrap/v8/lib-undici-0123abcd-v20.20.2-x64.cache');
+});
+
 test('another bundle, Node version or architecture gets a cache file of its own', () => {
   const paths = [build, { ...build, bundleHash: 'ffff' }, { ...build, node: 'v20.19.0' }, { ...build, arch: 'arm64' }].map((b) =>
     codeCachePath({}, '/h', b),
