@@ -29,9 +29,28 @@ const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
   };
 };
 
-export const loadUndici = once(() => import('undici').then((m) => interop<Undici>(m, 'Agent')));
+/** The web classes openid-client and cappedFetch (token/source.ts) use as globals. */
+const WEB_GLOBALS = ['Headers', 'Request', 'Response'] as const;
+
+/**
+ * undici, whose Headers, Request and Response become this process's globals: Node 20's own are a
+ * second copy of undici behind lazy getters, and the first `new Headers()` (openid-client's) loaded
+ * it, http2 and all — ~21 ms of a start that needs a grant (issue #12). Both are undici, the same
+ * classes. Only codex-wrap's process: Codex and every other child have their own.
+ */
+export const loadUndici = once(() =>
+  import('undici').then((m) => {
+    const undici = interop<Undici>(m, 'Agent');
+    for (const name of WEB_GLOBALS) Object.defineProperty(globalThis, name, { value: undici[name], writable: true, configurable: true });
+    return undici;
+  }),
+);
 export const loadLockfile = once(() => import('proper-lockfile').then((m) => interop<Lockfile>(m, 'lock')));
-export const loadOpenidClient = once((): Promise<OpenidClient> => import('openid-client'));
+/** openid-client, after undici (loadUndici): its requests go through undici, and it uses the web globals. */
+export const loadOpenidClient = once(async (): Promise<OpenidClient> => {
+  await loadUndici();
+  return import('openid-client');
+});
 export const loadChalk = once(() => import('chalk'));
 /** dotenv, for a settings file that exists (it loads node:os at once: not for a run without one). */
 export const loadDotenv = once(() => import('dotenv').then((m) => interop<Dotenv>(m, 'parse')));

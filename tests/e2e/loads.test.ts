@@ -72,3 +72,17 @@ test('a real session whose token is cached, its Codex running past the warm-up: 
     await idp.close();
   }
 });
+
+test("a start that needs a grant loads undici once: openid-client's web classes are the bundled undici's, not Node's own copy", async () => {
+  const idp = await startIdp();
+  try {
+    const session = await loads(['--no-cache', 'exec', 'x'], { ...oauthEnv(idp, 'http://127.0.0.1:9/v1'), CODEX_BIN: '/bin/true' });
+    expect(idp.grants).toBe(2);
+    const libs = session.files.filter((f) => f.includes('/dist/lib/')).map((f) => f.split('/').pop());
+    expect(libs.sort()).toEqual(['openid-client.cjs', 'undici.cjs']);
+    // Node 20 keeps a copy of undici behind its fetch, Headers, Request and Response globals.
+    expect(session.builtins.filter((m) => m.includes('undici'))).toEqual([]);
+  } finally {
+    await idp.close();
+  }
+});
