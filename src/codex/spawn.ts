@@ -152,6 +152,11 @@ export async function runCodex(options: {
   endWithUs?: 'auto' | 'shell';
   /** Called once Codex has been spawned (the proxy accepts connections from then on). */
   onSpawned?: () => void;
+  /**
+   * Work Codex depends on that is still running (the first grant): if it fails while Codex runs,
+   * Codex is ended (SIGTERM) and runCodex rejects with its error once Codex has exited.
+   */
+  failWith?: Promise<unknown>;
 }): Promise<number> {
   // node:child_process, not execa, on this path: the session's start-up pays for every module it
   // loads (issue #12: execa was ~30 ms of it); `check` keeps execa, loaded only when it runs.
@@ -169,8 +174,17 @@ export async function runCodex(options: {
   const unsubscribe = options.onSignal((signal) => {
     if (shouldForward(signal, options.fromTerminal())) child.kill(signal);
   });
+  let failure: { error: unknown } | undefined;
+  let running = true;
+  options.failWith?.catch((error: unknown) => {
+    if (!running) return;
+    failure = { error };
+    child.kill('SIGTERM');
+  });
   try {
     const result = await ended;
+    running = false;
+    if (failure) throw failure.error;
     if (result.error) {
       const code = result.error.code;
       if (code === 'ENOENT') {

@@ -31,29 +31,57 @@ export async function runSession(ctx: Context): Promise<number> {
   const { deps, settings, log } = ctx;
   const bin = await findCodex(deps, settings.codexBin);
   log.verbose(`codex: ${bin}`);
-  const source = tokenSource(ctx, { cache: !ctx.args.noCache });
-  const first = await source.fetch();
-  log.secret(first.value);
-  log.verbose(`token: valid for ${seconds(first.expiresAt - deps.clock.now())}`);
-  await configure(ctx);
-  // The state file learns of changes through `changed`; it is written while Codex starts, off the start-up path.
-  let changed = () => {};
-  const auth = settings.proxy ? await proxyMode(ctx, source, first, () => changed()) : directMode(ctx, first);
-  const state = startStateFile({
-    dir: sessionsDir(deps.env, deps.home),
-    uid: deps.uid,
-    clock: deps.clock,
-    note: (m) => log.verbose(m),
-    snapshot: snapshot(ctx, auth, first, deps.clock.now()),
+  // Without a terminal UI (`exec`: scripts, CI), a grant runs while Codex starts: Codex's first
+  // request comes ~0.1 s after its start and waits at the proxy if the IdP is slower. If the grant
+  // fails, Codex is ended and the error is said as before. A TUI session gets its token first, so a
+  // failure is said on a clean terminal; a cached token is taken as it is either way.
+  const overlap = settings.proxy && settings.oauth !== undefined && !isInteractive(ctx.args.codexArgs);
+  const source = tokenSource(ctx, { cache: !ctx.args.noCache, spinner: !overlap });
+  const cached = overlap ? await source.peek?.() : undefined;
+  const granting = overlap && !cached;
+  let first: Token | undefined;
+  const got = (token: Token): Token => {
+    first = token;
+    log.secret(token.value);
+    log.verbose(`token: valid for ${seconds(token.expiresAt - deps.clock.now())}`);
+    return token;
+  };
+  const firstToken = granting ? source.fetch().then(got) : Promise.resolve(got(cached ?? (await source.fetch())));
+  let grantFailed = false;
+  firstToken.catch(() => {
+    grantFailed = true;
   });
-  changed = state.changed;
+  await configure(ctx);
+  // The state file learns of changes through `changed`; it is written while Codex starts, off the
+  // start-up path, from when the first token is known.
+  let changed = () => {};
+  const auth = settings.proxy ? await proxyMode(ctx, source, firstToken, () => changed()) : directMode(ctx, await firstToken);
+  const startedAt = deps.clock.now();
+  let state: { changed(): void; stop(): Promise<void> } | undefined;
+  let over = false;
+  firstToken.then(
+    (token) => {
+      if (over) return;
+      state = startStateFile({
+        dir: sessionsDir(deps.env, deps.home),
+        uid: deps.uid,
+        clock: deps.clock,
+        note: (m) => log.verbose(m),
+        snapshot: snapshot(ctx, auth, token, startedAt),
+      });
+      changed = state.changed;
+    },
+    () => {},
+  );
   let restoreLog: (() => void) | undefined;
   try {
     // The address Codex really uses is pinned on its command line: the proxy, or the gateway.
     const address = auth.proxy?.baseUrl ?? (settings.baseUrl as URL).href;
     const args = codexArgs({ userArgs: ctx.args.codexArgs, model: settings.model, provider: providerTable(address) });
-    const secrets = [settings.oauth?.clientSecret, settings.proxy ? first.value : undefined].filter((x): x is string => !!x);
+    // A token granted while Codex starts did not exist when its environment was made.
+    const secrets = [settings.oauth?.clientSecret, settings.proxy ? first?.value : undefined].filter((x): x is string => !!x);
     if (isInteractive(ctx.args.codexArgs) && ctx.args.verbose) restoreLog = await logToFile(ctx);
+    if (grantFailed) await firstToken; // it failed before Codex was started: its error, and no Codex
     const code = await runCodex({
       bin,
       args,
@@ -63,6 +91,7 @@ export async function runSession(ctx: Context): Promise<number> {
       fromTerminal: () => deps.fromTerminal,
       endWithUs: deps.env.CODEX_WRAP_WATCHDOG === 'shell' ? 'shell' : 'auto',
       onSpawned: () => auth.proxy?.accept(),
+      failWith: granting ? firstToken : undefined,
     });
     const { proxy, refresher } = auth;
     const summary = proxy
@@ -71,9 +100,10 @@ export async function runSession(ctx: Context): Promise<number> {
     log.verbose(`codex exited with ${code}${summary}`);
     return code;
   } finally {
+    over = true;
     restoreLog?.();
     await auth.stop();
-    await state.stop();
+    await state?.stop();
     // The proxy's request path ran (Codex's requests, or the rehearsal's): the code cache may take it.
     if (auth.proxy && (auth.proxy.stats.requests > 0 || (await auth.proxy.rehearsed()))) deps.ran?.('request');
   }
@@ -114,35 +144,54 @@ async function configure(ctx: Context): Promise<void> {
   if (repaired) log.info(repaired);
 }
 
-/** PROXY_MODE: Codex holds a per-session key; the proxy sends the token the refresher keeps current. */
-async function proxyMode(ctx: Context, source: TokenSource, first: Token, changed: () => void): Promise<Auth> {
+/**
+ * PROXY_MODE: Codex holds a per-session key; the proxy sends the token the refresher keeps current.
+ * The refresher starts from the first token, which may still be on its way (runSession): until
+ * then the proxy's requests wait for it.
+ */
+async function proxyMode(ctx: Context, source: TokenSource, first: Promise<Token>, changed: () => void): Promise<Auth> {
   const { deps, settings, log } = ctx;
-  const refresher = startRefresher({
-    source,
-    initial: first,
-    intervalMs: settings.refreshIntervalSec * 1000,
-    clock: deps.clock,
-    onRefresh: (token) => {
-      changed();
-      log.secret(token.value);
-      log.verbose(`token: refreshed, valid for ${seconds(token.expiresAt - deps.clock.now())}`);
-    },
-    onShortLifetime: (ms) => {
-      log.verbose(
-        `token: the IdP's tokens live ${ms} ms, less than the 5 s between grants: each is used for 5 s, and a 401 asks for the next`,
-      );
-    },
-    onError: (err, failures) => {
-      changed();
-      log.verbose(`token: refresh failed (${failures} in a row): ${err instanceof Error ? err.message : String(err)}`);
-    },
+  let stopped = false;
+  const auth: Partial<Auth> = {};
+  const refresher = first.then((initial) => {
+    const started = startRefresher({
+      source,
+      initial,
+      intervalMs: settings.refreshIntervalSec * 1000,
+      clock: deps.clock,
+      onRefresh: (token) => {
+        changed();
+        log.secret(token.value);
+        log.verbose(`token: refreshed, valid for ${seconds(token.expiresAt - deps.clock.now())}`);
+      },
+      onShortLifetime: (ms) => {
+        log.verbose(
+          `token: the IdP's tokens live ${ms} ms, less than the 5 s between grants: each is used for 5 s, and a 401 asks for the next`,
+        );
+      },
+      onError: (err, failures) => {
+        changed();
+        log.verbose(`token: refresh failed (${failures} in a row): ${err instanceof Error ? err.message : String(err)}`);
+      },
+    });
+    if (stopped) started.stop();
+    auth.refresher = started;
+    return started;
   });
+  refresher.catch(() => {});
+  const stopRefresher = () => {
+    stopped = true;
+    auth.refresher?.stop();
+  };
   const key = newSessionKey();
   log.secret(key);
   const proxy = await startProxy({
     upstream: settings.baseUrl,
     sessionKey: key,
-    tokens: refresher,
+    tokens: {
+      token: async () => (await refresher).token(),
+      forceRefresh: async (rejected) => (await refresher).forceRefresh(rejected),
+    },
     maxTokens: settings.maxTokens,
     net: ctx.net,
     log: (m) => log.verbose(`proxy: ${m}`),
@@ -151,20 +200,19 @@ async function proxyMode(ctx: Context, source: TokenSource, first: Token, change
     rehearse: true,
     acceptLater: true,
   }).catch((err: unknown) => {
-    refresher.stop();
+    stopRefresher();
     throw err;
   });
   log.verbose(`proxy: listening on ${proxy.baseUrl}`);
-  return {
+  return Object.assign(auth, {
     key,
     extraEnv: {},
-    refresher,
     proxy,
     async stop() {
-      refresher.stop();
+      stopRefresher();
       await proxy.close();
     },
-  };
+  });
 }
 
 /** PROXY_MODE=false: the token itself goes into Codex's environment and is not refreshed there. */

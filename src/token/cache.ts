@@ -95,6 +95,13 @@ export function createCachedSource(
   };
 
   return {
+    async peek() {
+      if (!(await dirIsPrivate())) return undefined;
+      const cached = await read();
+      if (!isUsable(cached, options.now(), options.intervalMs)) return undefined;
+      options.note('token: from the cache');
+      return cached;
+    },
     async fetch(opts) {
       if (!(await dirIsPrivate())) return inner.fetch(opts);
       const cached = await read();

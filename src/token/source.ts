@@ -20,6 +20,8 @@ export interface Token {
 export interface TokenSource {
   /** `avoid`: a token the gateway rejected; a cache must not hand it out again. */
   fetch(opts?: { avoid?: string }): Promise<Token>;
+  /** A cache's token that fetch would return without a grant, if there is one. */
+  peek?(): Promise<Token | undefined>;
 }
 
 export const MOCK_TOKEN = 'codex-wrap-mock-token';

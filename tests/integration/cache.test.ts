@@ -116,8 +116,10 @@ describe('token cache in a shared place', () => {
     const [name] = (await readdir(dir)).filter((f) => f.endsWith('.json'));
     await writeFile(join(dir, name), '{}'); // no usable token: the next start must take the lock
     await mkdir(join(dir, `${name}.lock`));
-    const r = await w.run(['--verbose', 'exec', 'x']);
+    // Codex asks for the model: the session needs the token it grants (`exec` grants while Codex starts).
+    const r = await w.run(['--verbose', 'exec', 'x'], { FAKE_CODEX_MODE: 'request:hi' });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('token cache not locked (Lock file is already being held); fetching without it');
+    expect(w.gateway.requests.at(-1)?.status).toBe(200);
   }, 15_000);
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { sha256 } from '../support/fake-codex.js';
 import { type Scripted, startScriptedIdp } from '../support/idp.js';
 import { runMain } from '../support/run-main.js';
+import { startUpstream } from '../support/upstream.js';
 import { type Env, useWorld } from '../support/world.js';
 
 const w = useWorld();
@@ -197,6 +198,49 @@ describe('failures: one line, a hint, the documented exit code, no secret', () =
     );
     for (const key of ['MAX_TOKENS', 'LLM_API_BASE_URL', 'OAUTH_CLIENT_ID']) expect(r.stderr).toContain(key);
     expect(w.idp.grants).toBe(0);
+  });
+});
+
+describe('a grant while Codex starts: `exec` (no terminal UI) only', () => {
+  /** An IdP that thinks `ms` before it answers; `answeredAt` is when it did. */
+  const slowIdp = async (ms: number, answer: { status: number; body: unknown }) => {
+    let answeredAt = 0;
+    const idp = await startScriptedIdp(() => {
+      answeredAt = Date.now() + ms;
+      return { ...answer, delayMs: ms };
+    });
+    return { url: idp.url, close: idp.close, answeredAt: () => answeredAt };
+  };
+  const token = { status: 200, body: { access_token: 'slow-token', token_type: 'Bearer', expires_in: 60 } };
+
+  test('exec: Codex starts before the IdP answers; its first request waits at the proxy for the token', async () => {
+    const idp = await slowIdp(1500, token);
+    const gateway = await startUpstream(); // takes any token: this one is the scripted IdP's
+    const r = await w.run(['exec', 'x'], { OAUTH_ENDPOINT: idp.url, LLM_API_BASE_URL: gateway.baseUrl, FAKE_CODEX_MODE: 'request:hi' });
+    await idp.close();
+    await gateway.close();
+    expect(r.code).toBe(0);
+    expect((await w.readReport()).startedAt).toBeLessThan(idp.answeredAt() - 500);
+    expect(gateway.requests.map((q) => q.authorization)).toEqual(['Bearer slow-token']);
+  });
+
+  test('exec: a grant refused while Codex runs ends Codex, then says why, with the documented exit code', async () => {
+    const idp = await slowIdp(1000, { status: 401, body: { error: 'invalid_client' } });
+    const r = await w.run(['exec', 'x'], { OAUTH_ENDPOINT: idp.url, FAKE_CODEX_MODE: 'wait' });
+    await idp.close();
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^codex-wrap: the IdP refused the token request: invalid_client[^\n]*\n$/);
+    const report = await w.readReport();
+    expect(report.signals).toEqual(['SIGTERM']);
+    expect(report.startedAt).toBeLessThan(idp.answeredAt());
+  });
+
+  test('a terminal session (Codex’s TUI) gets its token before Codex starts, as before', async () => {
+    const idp = await slowIdp(300, token);
+    const r = await w.run([], { OAUTH_ENDPOINT: idp.url, FAKE_CODEX_MODE: 'exit:0' });
+    await idp.close();
+    expect(r.code).toBe(0);
+    expect((await w.readReport()).startedAt).toBeGreaterThanOrEqual(idp.answeredAt());
   });
 });
 

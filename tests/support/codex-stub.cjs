@@ -29,6 +29,7 @@ const save = () => process.env.FAKE_CODEX_REPORT && fs.writeFileSync(process.env
 function main() {
   const hash = (v) => crypto.createHash('sha256').update(v).digest('hex');
   Object.assign(report, {
+    startedAt: Date.now(),
     argv,
     cwd: process.cwd(),
     ppid: process.ppid,

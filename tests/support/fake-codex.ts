@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from './tmp.js';
 
 export interface FakeCodexReport {
+  /** Date.now() when it started. */
+  startedAt: number;
   argv: string[];
   cwd: string;
   /** The process that started it: codex-wrap, or the npm script in between. */

@@ -157,7 +157,10 @@ export interface Scripted {
  * text (as text/plain or the given type). For the IdP behaviours oidc-provider does not have.
  */
 export async function startScriptedIdp(
-  answer: (n: number, request: { body: string; authorization?: string }) => { status: number; body: unknown; type?: string },
+  answer: (
+    n: number,
+    request: { body: string; authorization?: string },
+  ) => { status: number; body: unknown; type?: string /** How long it thinks first. */; delayMs?: number },
 ): Promise<Scripted> {
   const seen: Scripted['seen'] = [];
   const server = http.createServer(async (req, res) => {
@@ -166,6 +169,7 @@ export async function startScriptedIdp(
     const request = { body, authorization: req.headers.authorization };
     seen.push(request);
     const a = answer(seen.length, request);
+    if (a.delayMs) await new Promise((r) => setTimeout(r, a.delayMs));
     const text = typeof a.body === 'string';
     res.writeHead(a.status, { 'content-type': a.type ?? (text ? 'text/plain' : 'application/json') });
     res.end(text ? a.body : JSON.stringify(a.body));
