@@ -94,21 +94,20 @@ export function createCachedSource(
     return usable;
   };
 
+  /** The cached token, if it may be used (and is not `avoid`). */
+  const fromCache = async (avoid?: string): Promise<Token | undefined> => {
+    const cached = await read();
+    if (!isUsable(cached, options.now(), options.intervalMs, avoid)) return undefined;
+    options.note('token: from the cache');
+    return cached;
+  };
+
   return {
-    async peek() {
-      if (!(await dirIsPrivate())) return undefined;
-      const cached = await read();
-      if (!isUsable(cached, options.now(), options.intervalMs)) return undefined;
-      options.note('token: from the cache');
-      return cached;
-    },
+    peek: async () => ((await dirIsPrivate()) ? fromCache() : undefined),
     async fetch(opts) {
       if (!(await dirIsPrivate())) return inner.fetch(opts);
-      const cached = await read();
-      if (isUsable(cached, options.now(), options.intervalMs, opts?.avoid)) {
-        options.note('token: from the cache');
-        return cached;
-      }
+      const cached = await fromCache(opts?.avoid);
+      if (cached) return cached;
       let release: (() => Promise<void>) | undefined;
       try {
         const { lock } = await loadLockfile();
